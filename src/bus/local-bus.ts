@@ -1,0 +1,93 @@
+import type { BusEvent, BusListener, EventBus, History } from './event-bus.js';
+import { formatEventId, newEpoch, type EventId } from './event-id.js';
+
+/** The last `capacity` events of a topic, addressed by offset. */
+class TopicLog {
+  offset = 0;
+  readonly listeners = new Set<BusListener>();
+  private readonly ring: (BusEvent | undefined)[];
+
+  constructor(private readonly capacity: number) {
+    this.ring = new Array<BusEvent | undefined>(capacity);
+  }
+
+  push(event: BusEvent): void {
+    this.offset = event.offset;
+    this.ring[event.offset % this.capacity] = event;
+  }
+
+  /** Events after `offset`, or null when some of them are no longer retained. */
+  after(offset: number): BusEvent[] | null {
+    const oldest = Math.max(1, this.offset - this.capacity + 1);
+    if (offset < oldest - 1 || offset > this.offset) return null;
+    const events: BusEvent[] = [];
+    for (let o = offset + 1; o <= this.offset; o++) events.push(this.ring[o % this.capacity]!);
+    return events;
+  }
+}
+
+/**
+ * The embedded default: events live in this process only. Its epoch is minted per process, so
+ * ids from before a restart (whose history is gone) are answered with a snapshot.
+ */
+export class LocalBus implements EventBus {
+  readonly epoch: string;
+  private readonly topics = new Map<string, TopicLog>();
+
+  constructor(private readonly replayLimit = 1000, epoch = newEpoch()) {
+    this.epoch = epoch;
+  }
+
+  /**
+   * Appends and delivers synchronously. The memory seat store relies on this: a state change
+   * and its event happen in the same synchronous step, so nothing can observe one without the
+   * other.
+   */
+  appendNow(topic: string, data: string): BusEvent {
+    const log = this.log(topic);
+    const offset = log.offset + 1;
+    const event: BusEvent = { topic, offset, epoch: this.epoch, id: formatEventId(offset, this.epoch), data };
+    log.push(event);
+    for (const listener of log.listeners) listener(event);
+    return event;
+  }
+
+  async append(topic: string, data: string): Promise<BusEvent> {
+    return this.appendNow(topic, data);
+  }
+
+  subscribe(topic: string, listener: BusListener): () => void {
+    const log = this.log(topic);
+    log.listeners.add(listener);
+    return () => log.listeners.delete(listener);
+  }
+
+  async readAfter(topic: string, after: EventId): Promise<History> {
+    if (after.epoch !== this.epoch) return { kind: 'unavailable' };
+    const events = (this.topics.get(topic) ?? EMPTY).after(after.offset);
+    return events ? { kind: 'events', events } : { kind: 'unavailable' };
+  }
+
+  headNow(topic: string): EventId {
+    return { offset: this.topics.get(topic)?.offset ?? 0, epoch: this.epoch };
+  }
+
+  async head(topic: string): Promise<EventId> {
+    return this.headNow(topic);
+  }
+
+  async close(): Promise<void> {
+    for (const log of this.topics.values()) log.listeners.clear();
+  }
+
+  private log(topic: string): TopicLog {
+    let log = this.topics.get(topic);
+    if (!log) {
+      log = new TopicLog(this.replayLimit);
+      this.topics.set(topic, log);
+    }
+    return log;
+  }
+}
+
+const EMPTY = new TopicLog(1);

@@ -1,0 +1,24 @@
+import type { Backend } from '../backend.js';
+import type { Config } from '../config.js';
+import type { TopicHub } from '../hub/topic-hub.js';
+import type { SeatHoldService } from '../seats/seat-hold-service.js';
+import type { Metrics } from './metrics.js';
+import type { Sessions } from './session.js';
+
+/** What the routes of one app share; exposed as `app.seatstream` for operators and tests. */
+export interface AppContext {
+  readonly config: Config;
+  readonly backend: Backend;
+  readonly seats: SeatHoldService;
+  readonly hub: TopicHub;
+  readonly sessions: Sessions;
+  readonly metrics: Metrics;
+  /** False once shutdown began: readiness fails and ended streams are told to come back soon. */
+  accepting: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    seatstream: AppContext;
+  }
+}

@@ -1,0 +1,119 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseEventId, type EventId } from '../../bus/event-id.js';
+import { parseCursor } from '../../hub/cursor.js';
+import type { TopicPosition } from '../../hub/topic-hub.js';
+import type { StartAt } from '../../hub/topic-stream.js';
+import { scheduleTopic } from '../../seats/seat-events.js';
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { parseId, scheduleParams } from '../schemas.js';
+import { openSseStream } from '../sse/sse-stream.js';
+
+/** Schedules one connection may follow; more is a page that should be paginated. */
+export const MAX_SCHEDULES_PER_STREAM = 20;
+
+const streamQuery = {
+  type: 'object',
+  properties: {
+    lastEventId: { type: 'string', maxLength: 8192 },
+    snapshot: { type: 'string', enum: ['true', 'false', '1', '0', ''] },
+  },
+} as const;
+
+interface StreamQuery {
+  lastEventId?: string;
+  snapshot?: string;
+}
+
+export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+  app.get<{ Params: { scheduleId: string }; Querystring: StreamQuery }>(
+    '/api/schedules/:scheduleId/seats/events',
+    { schema: { params: scheduleParams, querystring: streamQuery } },
+    async (request, reply) => {
+      const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
+      const text = resumeText(request);
+      let after: StartAt = wantsSnapshot(request) ? 'snapshot' : 'live';
+      if (text !== undefined && after === 'live') {
+        const id = parseEventId(text);
+        if (!id) throw new ApiError('INVALID_LAST_EVENT_ID', 'Last-Event-ID must look like 42@k3x9');
+        after = id;
+      }
+      await stream(ctx, request, reply, [{ topic: scheduleTopic(scheduleId), label: String(scheduleId), after }]);
+    },
+  );
+
+  app.get<{ Querystring: StreamQuery & { schedules?: string } }>(
+    '/api/events',
+    {
+      schema: {
+        querystring: {
+          ...streamQuery,
+          required: ['schedules'],
+          properties: { ...streamQuery.properties, schedules: { type: 'string', maxLength: 1024 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const ids = (request.query.schedules ?? '').split(',');
+      if (ids.length > MAX_SCHEDULES_PER_STREAM) {
+        throw new ApiError('BAD_REQUEST', `At most ${MAX_SCHEDULES_PER_STREAM} schedules per connection`);
+      }
+      const scheduleIds = [...new Set(ids.map((id) => parseId(id.trim(), 'schedules')))];
+      const text = resumeText(request);
+      let positions = new Map<string, EventId>();
+      let fallback: StartAt = wantsSnapshot(request) ? 'snapshot' : 'live';
+      if (text !== undefined && fallback === 'live') {
+        const cursor = parseCursor(text);
+        if (!cursor && !parseEventId(text)) {
+          throw new ApiError('INVALID_LAST_EVENT_ID', 'Last-Event-ID must be a cursor like 1:42@k3x9,2:17@k3x9');
+        }
+        // A reconnect: schedules without a position in the cursor start with a snapshot. A plain
+        // event id is what a browser keeps if the connection broke between an event and its
+        // cursor; it names no schedule, so every schedule starts with a snapshot.
+        positions = cursor ?? positions;
+        fallback = 'snapshot';
+      }
+      await stream(
+        ctx,
+        request,
+        reply,
+        scheduleIds.map((id) => ({ topic: scheduleTopic(id), label: String(id), after: positions.get(String(id)) ?? fallback })),
+      );
+    },
+  );
+}
+
+/** The header wins: a browser reconnects to the URL it first opened, with its newest id in the header. */
+function resumeText(request: FastifyRequest<{ Querystring: StreamQuery }>): string | undefined {
+  const header = request.headers['last-event-id'];
+  const text = (Array.isArray(header) ? header[0] : header)?.trim() || request.query.lastEventId?.trim();
+  return text || undefined;
+}
+
+function wantsSnapshot(request: FastifyRequest<{ Querystring: StreamQuery }>): boolean {
+  const flag = request.query.snapshot;
+  // Only the first connect asks; a reconnect carrying the header resumes instead.
+  return (flag === 'true' || flag === '1') && !request.headers['last-event-id'];
+}
+
+async function stream(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, topics: TopicPosition[]): Promise<void> {
+  for (const { label } of topics) {
+    if (!(await ctx.backend.store.exists(Number(label)))) {
+      throw new ApiError('SCHEDULE_NOT_FOUND', `No such schedule: ${label}`, { scheduleId: Number(label) });
+    }
+  }
+  if (request.raw.destroyed) return;
+  const { config, hub, metrics } = ctx;
+  const lifetimeMs = config.sseMaxLifetimeMs * (0.8 + 0.2 * Math.random());
+  openSseStream(reply, hub.stream({ topics, lifetimeMs }), {
+    bufferLimitBytes: config.sseBufferLimitBytes,
+    // Shutting down: come back soon, spread out, to another instance.
+    retryOnEnd: () => (ctx.accepting ? config.sseRetryMs : 250 + Math.random() * 1000),
+    onOverflow: () => metrics.sseOverflows.inc(),
+    onOpen: () => {
+      metrics.sseOpen.inc();
+      metrics.sseOpened.inc();
+    },
+    onClose: () => metrics.sseOpen.dec(),
+  });
+}

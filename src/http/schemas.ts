@@ -1,0 +1,35 @@
+import { ApiError } from './errors.js';
+
+const MAX_ID = 2_147_483_647;
+
+/** Ids are positive 32-bit integers written in plain decimal: no signs, exponents or hex. */
+export const idPattern = '^[1-9][0-9]{0,9}$';
+
+export const scheduleParams = {
+  type: 'object',
+  required: ['scheduleId'],
+  properties: { scheduleId: { type: 'string', pattern: idPattern } },
+} as const;
+
+export function seatIdsBody(maxSeats: number) {
+  return {
+    type: 'object',
+    required: ['seatIds'],
+    additionalProperties: false,
+    properties: {
+      seatIds: {
+        type: 'array',
+        minItems: 1,
+        maxItems: maxSeats,
+        uniqueItems: true,
+        items: { type: 'integer', minimum: 1, maximum: MAX_ID },
+      },
+    },
+  } as const;
+}
+
+export function parseId(text: string, what: string): number {
+  const id = new RegExp(idPattern).test(text) ? Number(text) : NaN;
+  if (!(id <= MAX_ID)) throw new ApiError('BAD_REQUEST', `${what} must be an integer between 1 and ${MAX_ID}`);
+  return id;
+}

@@ -1,0 +1,25 @@
+import type { BusEvent } from '../bus/event-bus.js';
+import type { EventId } from '../bus/event-id.js';
+
+/** A topic's full state together with the id of the last event reflected in it. */
+export interface Snapshot {
+  readonly id: EventId;
+  /** JSON payload. */
+  readonly data: string;
+}
+
+/** Reads a topic's snapshot; the hub calls it when a subscriber cannot resume from history. */
+export type SnapshotSource = (topic: string) => Promise<Snapshot>;
+
+/**
+ * Turns events into the bytes of a wire format. The hub calls `event` once per published event
+ * and writes the result to every subscriber, so the transport is chosen above the hub (the SSE
+ * adapter supplies the codec) while the cost of encoding is paid once per publish.
+ */
+export interface FrameCodec {
+  event(event: BusEvent): string;
+  snapshot(topic: string, snapshot: Snapshot): string;
+  heartbeat(now: Date): string;
+  /** Marks the position of a multi-topic subscription (see cursor.ts); written after each chunk. */
+  cursor(token: string): string;
+}

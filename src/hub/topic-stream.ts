@@ -1,0 +1,116 @@
+import { Observable, type Subscriber } from 'rxjs';
+import type { EventBus } from '../bus/event-bus.js';
+import type { EventId } from '../bus/event-id.js';
+import type { FrameCodec, SnapshotSource } from './frame-codec.js';
+import { encodeChunk, type Chunk, type Topic } from './topic.js';
+
+export interface TopicStreamDeps {
+  readonly bus: EventBus;
+  readonly codec: FrameCodec;
+  readonly snapshot: SnapshotSource;
+  /** Returns the live topic, creating it for the first subscriber. */
+  acquire(topic: string): Topic;
+  /** Called after a subscriber left; removes the topic when it was the last. */
+  release(topic: Topic): void;
+}
+
+/** Where a subscription starts: after an id, with a snapshot, or with whatever comes next. */
+export type StartAt = EventId | 'snapshot' | 'live';
+
+/**
+ * `resume ++ live` for one topic: every event after `after`, in order, then live events, with
+ * no gap and no duplicate. It registers for live events first and buffers them, reads the
+ * history (or a snapshot when `after` cannot be resumed from), then flushes the
+ * buffer, dropping what was already sent. A live chunk that does not follow what was sent —
+ * a new epoch, or a gap — sends the subscriber through the same resync instead of skipping.
+ */
+export function topicStream(deps: TopicStreamDeps, name: string, after: StartAt): Observable<Chunk> {
+  return new Observable<Chunk>((subscriber) => {
+    const topic = deps.acquire(name);
+    const stream = new ResumingStream(deps, name, subscriber);
+    const live = topic.sink.asObservable().subscribe((chunk) => stream.onLive(chunk));
+    stream.sync(after);
+    return () => {
+      stream.closed = true;
+      live.unsubscribe();
+      deps.release(topic);
+    };
+  });
+}
+
+class ResumingStream {
+  closed = false;
+  private epoch = '';
+  /** Offset of the last event sent to this subscriber. */
+  private last = -1;
+  /** Live chunks held back while history or a snapshot is being read; null once live. */
+  private held: Chunk[] | null = [];
+
+  constructor(
+    private readonly deps: TopicStreamDeps,
+    private readonly name: string,
+    private readonly subscriber: Subscriber<Chunk>,
+  ) {}
+
+  onLive(chunk: Chunk): void {
+    if (this.held) this.held.push(chunk);
+    else this.deliver(chunk);
+  }
+
+  sync(after: StartAt): void {
+    this.read(after).then(
+      () => {
+        if (this.closed) return;
+        const held = this.held ?? [];
+        this.held = null;
+        // A chunk may start another resync, which holds the rest again.
+        for (const chunk of held) this.onLive(chunk);
+      },
+      (error: unknown) => this.subscriber.error(error),
+    );
+  }
+
+  private async read(after: StartAt): Promise<void> {
+    if (after === 'live') {
+      const head = await this.deps.bus.head(this.name);
+      this.epoch = head.epoch;
+      this.last = head.offset;
+      return;
+    }
+    if (after !== 'snapshot') {
+      const history = await this.deps.bus.readAfter(this.name, after);
+      if (this.closed) return;
+      if (history.kind === 'events') {
+        this.epoch = after.epoch;
+        this.last = after.offset;
+        if (history.events.length > 0) this.send(encodeChunk(this.name, history.events, this.deps.codec));
+        return;
+      }
+    }
+    const snapshot = await this.deps.snapshot(this.name);
+    if (this.closed) return;
+    const { offset, epoch } = snapshot.id;
+    this.epoch = epoch;
+    this.last = offset;
+    const bytes = Buffer.from(this.deps.codec.snapshot(this.name, snapshot));
+    this.subscriber.next({ topic: this.name, epoch, first: offset, last: offset, bytes });
+  }
+
+  private deliver(chunk: Chunk): void {
+    if (chunk.epoch !== this.epoch || chunk.first > this.last + 1) {
+      this.held = [chunk];
+      this.sync({ offset: this.last, epoch: this.epoch });
+    } else if (chunk.first > this.last) {
+      this.send(chunk);
+    } else if (chunk.last > this.last) {
+      // Partly sent already (the resume boundary): only the rest, encoded again for this one.
+      const rest = chunk.frames!.slice(this.last + 1 - chunk.first);
+      this.send({ ...chunk, first: this.last + 1, bytes: Buffer.from(rest.join('')), frames: rest });
+    }
+  }
+
+  private send(chunk: Chunk): void {
+    this.last = chunk.last;
+    this.subscriber.next(chunk);
+  }
+}

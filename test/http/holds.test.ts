@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SseClient } from '../support/sse-client.js';
+import { get, hold, newGuest, release, reserve, startServer, type TestServer } from '../support/server.js';
+
+describe('holds over HTTP', () => {
+  let server: TestServer;
+  let now = Date.parse('2026-11-22T12:00:00Z');
+  beforeEach(async () => {
+    now = Date.parse('2026-11-22T12:00:00Z');
+    server = await startServer({ holdTtlMs: 60_000, holdSweepMs: 20 }, { clock: () => now });
+  });
+  afterEach(() => server.close());
+
+  it('100 concurrent holds of one seat: exactly one 200 and 99 × 409; the winner repeating gets 200 and no new event', async () => {
+    const viewer = await SseClient.connect(`${server.url}/api/schedules/1/seats/events`);
+    const guests = await Promise.all(Array.from({ length: 100 }, () => newGuest(server.url)));
+    const results = await Promise.all(guests.map((guest) => hold(server.url, guest, [42])));
+    const winners = results.filter((r) => r.status === 200);
+    const losers = results.filter((r) => r.status === 409);
+    expect(winners).toHaveLength(1);
+    expect(losers).toHaveLength(99);
+    expect(losers[0]!.body).toEqual({ error: 'SEATS_UNAVAILABLE', message: expect.stringContaining('42'), seatIds: [42] });
+
+    const winner = guests[results.indexOf(winners[0]!)]!;
+    const again = await hold(server.url, winner, [42]);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: 'HELD', events: 0, eventId: winners[0]!.body.eventId, expiresAt: winners[0]!.body.expiresAt });
+    await viewer.waitForSeatEvents(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(viewer.seatEvents()).toHaveLength(1);
+    viewer.close();
+  });
+
+  it('expires a hold after its TTL with exactly one AVAILABLE event', async () => {
+    const viewer = await SseClient.connect(`${server.url}/api/schedules/1/seats/events`);
+    const guest = await newGuest(server.url);
+    const held = await hold(server.url, guest, [3, 4]);
+    expect(held.body.expiresAt).toBe(new Date(now + 60_000).toISOString());
+    now += 59_999;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(viewer.seatEvents()).toHaveLength(2);
+    now += 1;
+    await viewer.waitForSeatEvents(4);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // several more sweeps
+    expect(viewer.seatEvents().map((e) => [e.scheduleSeatId, e.status])).toEqual([
+      [3, 'HELD'],
+      [4, 'HELD'],
+      [3, 'AVAILABLE'],
+      [4, 'AVAILABLE'],
+    ]);
+    expect((await reserve(server.url, guest, [3])).status).toBe(409);
+    viewer.close();
+  });
+
+  it('lets only the holder release or reserve, and reserve is repeatable', async () => {
+    const [alice, bob] = await Promise.all([newGuest(server.url), newGuest(server.url)]);
+    expect((await hold(server.url, alice, [10, 11])).status).toBe(200);
+    const stolen = await release(server.url, bob, [10]);
+    expect(stolen.status).toBe(403);
+    expect(stolen.body).toMatchObject({ error: 'NOT_YOUR_HOLD', seatIds: [10] });
+    expect((await reserve(server.url, bob, [11])).status).toBe(403);
+    expect((await release(server.url, bob, [12])).body).toMatchObject({ error: 'NOT_HELD', seatIds: [12] });
+
+    const reserved = await reserve(server.url, alice, [10, 11]);
+    expect(reserved.status).toBe(200);
+    expect(reserved.body).toMatchObject({ status: 'RESERVED', events: 2, seats: [{ id: 10, status: 'RESERVED', mine: true }, { id: 11, status: 'RESERVED', mine: true }] });
+    expect((await reserve(server.url, alice, [10])).body).toMatchObject({ events: 0 });
+    expect((await release(server.url, alice, [10])).status).toBe(409);
+
+    const seats = (await get(server.url, '/api/schedules/1/seats', { authorization: `Bearer ${alice.token}` })).body;
+    expect(seats[9]).toEqual({ id: 10, row: 'A', number: 10, status: 'RESERVED', mine: true });
+    const anonymous = (await get(server.url, '/api/schedules/1/seats')).body;
+    expect(anonymous[9]).toEqual({ id: 10, row: 'A', number: 10, status: 'RESERVED' });
+  });
+
+  it('is all or nothing over a list of seats', async () => {
+    const [alice, bob] = await Promise.all([newGuest(server.url), newGuest(server.url)]);
+    await hold(server.url, alice, [20]);
+    const { headers } = await get(server.url, '/api/schedules/1/seats');
+    const refused = await hold(server.url, bob, [19, 20, 21]);
+    expect(refused.status).toBe(409);
+    expect(refused.body.seatIds).toEqual([20]);
+    const after = await get(server.url, '/api/schedules/1/seats');
+    expect(after.headers.get('last-event-id')).toBe(headers.get('last-event-id'));
+    expect(after.body.slice(18, 21).map((s: { status: string }) => s.status)).toEqual(['AVAILABLE', 'HELD', 'AVAILABLE']);
+  });
+
+  it('caps the seats one user holds per schedule', async () => {
+    const guest = await newGuest(server.url);
+    expect((await hold(server.url, guest, [1, 2, 3, 4, 5, 6, 7, 8])).status).toBe(200);
+    const over = await hold(server.url, guest, [9, 10, 11]);
+    expect(over.status).toBe(409);
+    expect(over.body.error).toBe('HOLD_LIMIT');
+    expect((await hold(server.url, guest, [9, 10])).status).toBe(200);
+  });
+
+  it('answers 304 to a matching If-None-Match', async () => {
+    const first = await get(server.url, '/api/schedules/1/seats');
+    const response = await fetch(`${server.url}/api/schedules/1/seats`, { headers: { 'if-none-match': first.headers.get('etag')! } });
+    expect(response.status).toBe(304);
+  });
+});
