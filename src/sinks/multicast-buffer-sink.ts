@@ -1,8 +1,6 @@
 import type { Subscriber } from 'rxjs';
-import { ArrayQueue } from './array-queue.js';
+import { BufferedSinkBase } from './buffered-sink-base.js';
 import { deliverNext } from './delivery.js';
-import { EmitResult } from './emit-result.js';
-import { ManySinkBase } from './many-sink-base.js';
 
 /**
  * `multicast().onBackpressureBuffer(bufferSize, autoCancel)` (Reactor's
@@ -12,10 +10,8 @@ import { ManySinkBase } from './many-sink-base.js';
  *   full, tryEmitNext fails with FAIL_ZERO_SUBSCRIBER (Reactor's result for
  *   "never subscribed and no capacity"). The first subscriber drains them;
  *   later subscribers only see what is emitted after they joined.
- * - Delivery runs through the queue in a drain loop, so a value emitted from
- *   inside a subscriber's callback is queued and delivered after the current
- *   one, in order (as Reactor's drain loop does). More than `bufferSize` such
- *   re-entrant values while subscribers exist → FAIL_OVERFLOW.
+ * - With subscribers the queue only fills through re-entrant emissions
+ *   (see BufferedSinkBase); beyond `bufferSize` → FAIL_OVERFLOW.
  * - autoCancel (default): when the last subscriber leaves, the buffer is
  *   cleared, emissions fail with FAIL_CANCELLED and new subscribers are
  *   completed at once ("stops accepting new subscribers"). We return
@@ -23,46 +19,15 @@ import { ManySinkBase } from './many-sink-base.js';
  *   until its dead buffer fills. Without autoCancel the sink warms up again.
  * - An error is delivered ahead of still-buffered values; complete after them.
  */
-export class MulticastBufferSink<T> extends ManySinkBase<T> {
-  private readonly queue = new ArrayQueue<T>();
-  private draining = false;
-  /** The last subscriber left with autoCancel on. */
-  private cancelled = false;
+export class MulticastBufferSink<T> extends BufferedSinkBase<T> {
   /** The terminal signal was delivered: nobody can join any more. */
   private closed = false;
 
   constructor(
-    readonly bufferSize: number,
+    bufferSize: number,
     readonly autoCancel: boolean,
   ) {
-    super();
-  }
-
-  tryEmitNext(value: T): EmitResult {
-    if (this.done) return EmitResult.FAIL_TERMINATED;
-    if (this.cancelled) return EmitResult.FAIL_CANCELLED;
-    if (this.queue.size >= this.bufferSize) {
-      return this.subscribers.size === 0 ? EmitResult.FAIL_ZERO_SUBSCRIBER : EmitResult.FAIL_OVERFLOW;
-    }
-    this.queue.push(value);
-    this.drain();
-    return EmitResult.OK;
-  }
-
-  tryEmitComplete(): EmitResult {
-    return this.finish(false, undefined);
-  }
-
-  tryEmitError(error: unknown): EmitResult {
-    return this.finish(true, error);
-  }
-
-  private finish(failed: boolean, error: unknown): EmitResult {
-    if (this.done) return EmitResult.FAIL_TERMINATED;
-    if (this.cancelled) return EmitResult.FAIL_CANCELLED;
-    this.markDone(failed, error);
-    this.drain();
-    return EmitResult.OK;
+    super(bufferSize);
   }
 
   protected attach(subscriber: Subscriber<T>): void {
@@ -76,35 +41,25 @@ export class MulticastBufferSink<T> extends ManySinkBase<T> {
 
   protected override subscriberLeft(subscriber: Subscriber<T>): void {
     if (!this.subscribers.delete(subscriber)) return;
-    if (this.autoCancel && this.subscribers.size === 0 && !this.closed) {
-      this.cancelled = true;
-      this.queue.clear();
-    }
+    if (this.autoCancel && this.subscribers.size === 0 && !this.closed) this.cancel();
   }
 
-  /** Single delivery loop; a re-entrant call leaves its work to the running loop. */
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (;;) {
-        if (this.cancelled || this.closed) {
-          this.queue.clear();
-          return;
-        }
-        if (this.done && (this.failed || this.queue.size === 0)) {
-          this.queue.clear();
-          this.closed = true;
-          const subscribers = this.subscribers.takeAll();
-          for (let i = 0; i < subscribers.length; i++) this.sendTerminal(subscribers[i] as Subscriber<T>);
-          return;
-        }
-        const subscribers = this.subscribers.snapshot();
-        if (subscribers.length === 0 || this.queue.size === 0) return;
-        deliverNext(subscribers, this.queue.shift());
+  protected drainLoop(): void {
+    for (;;) {
+      if (this.cancelled || this.closed) {
+        this.queue.clear();
+        return;
       }
-    } finally {
-      this.draining = false;
+      if (this.done && (this.failed || this.queue.size === 0)) {
+        this.queue.clear();
+        this.closed = true;
+        const subscribers = this.subscribers.takeAll();
+        for (let i = 0; i < subscribers.length; i++) this.sendTerminal(subscribers[i] as Subscriber<T>);
+        return;
+      }
+      const subscribers = this.subscribers.snapshot();
+      if (subscribers.length === 0 || this.queue.size === 0) return;
+      deliverNext(subscribers, this.queue.shift());
     }
   }
 }

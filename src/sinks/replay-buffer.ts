@@ -33,9 +33,8 @@ export class ReplayBuffer<T> {
     const now = this.clock();
     times.push(now);
     if (this.values.size > this.limit) this.dropOldest();
-    // Expire by age, but always keep the value just added so current
-    // subscribers and an immediate late subscriber still see it (Reactor
-    // does the same, even with maxAge 0).
+    // Prune by age so memory stays bounded, never removing the value just
+    // added (as Reactor does, even with maxAge 0); replayTo filters by age.
     const cutoff = now - this.maxAgeMs;
     while (this.values.size > 1 && times.at(0) <= cutoff) this.dropOldest();
   }
