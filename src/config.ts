@@ -27,6 +27,10 @@ export interface Config {
   maxHoldPerUser: number;
   logLevel: LogLevel;
   demoSchedule: boolean;
+  /** Redis connection URL; unset = the embedded memory backend. */
+  redisUrl: string | undefined;
+  /** In front of every Redis key and channel, so deployments can share one Redis. */
+  redisKeyPrefix: string;
   /** How long SIGTERM waits for streams to close before the process exits anyway. */
   shutdownGraceMs: number;
 }
@@ -55,6 +59,8 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   logLevel: 'info',
   demoSchedule: true,
   shutdownGraceMs: 5_000,
+  redisUrl: undefined,
+  redisKeyPrefix: 'seatstream:',
 });
 
 function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -90,6 +96,21 @@ function secret(env: Env, name: string, minLength: number): string | undefined {
   return raw;
 }
 
+function redisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return undefined;
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`REDIS_URL must look like redis://host:6379, got "${raw}"`);
+  return raw;
+}
+
+function keyPrefix(env: Env, fallback: string): string {
+  const raw = env.REDIS_KEY_PREFIX;
+  if (raw === undefined) return fallback;
+  // Braces would start a hash tag of their own and move keys to another Cluster slot.
+  if (!/^[A-Za-z0-9:._-]{0,64}$/.test(raw)) throw new ConfigError(`REDIS_KEY_PREFIX may use letters, digits and : . _ - (at most 64), got "${raw}"`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const d = defaultConfig;
   return {
@@ -110,5 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', d.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     demoSchedule: bool(env, 'DEMO_SCHEDULE', d.demoSchedule),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', d.shutdownGraceMs, 0, 120_000),
+    redisUrl: redisUrl(env),
+    redisKeyPrefix: keyPrefix(env, d.redisKeyPrefix),
   };
 }

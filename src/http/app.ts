@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { FastifySSEPlugin } from 'fastify-sse-v2';
-import { memoryBackend, type Backend } from '../backend.js';
+import { createBackend, type Backend } from '../backend.js';
 import type { Config } from '../config.js';
 import { TopicHub } from '../hub/topic-hub.js';
 import { SeatHoldService } from '../seats/seat-hold-service.js';
@@ -20,7 +20,7 @@ import { Sessions } from './session.js';
 import { sseCodec } from './sse/sse-codec.js';
 
 export interface BuildOptions {
-  /** Defaults to the embedded memory backend. */
+  /** Defaults to what the config names: Redis when REDIS_URL is set, else the embedded memory backend. */
   backend?: Backend;
   logger?: FastifyServerOptions['logger'];
   /** Clock for hold expiry (tests). */
@@ -43,7 +43,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: true,
   });
 
-  const backend = options.backend ?? memoryBackend(config);
+  const backend = options.backend ?? (await createBackend(config));
   const seats = new SeatHoldService(backend.store, {
     holdTtlMs: config.holdTtlMs,
     maxHoldPerUser: config.maxHoldPerUser,

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { StorageUnavailableError } from '../bus/unavailable-error.js';
 import { SeatError, type SeatErrorCode } from '../seats/seat-error.js';
 
 /**
@@ -51,6 +52,9 @@ export interface ErrorBody {
 export function toErrorBody(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof ApiError) {
     return { status: error.statusCode, body: { error: error.code, message: error.message, ...error.details } };
+  }
+  if (error instanceof StorageUnavailableError) {
+    return { status: 503, body: { error: 'UNAVAILABLE', message: 'The seat store is unavailable; try again shortly' } };
   }
   if (error instanceof SeatError) {
     const details = error.seatIds.length > 0 ? { seatIds: error.seatIds } : {};

@@ -1,0 +1,205 @@
+import type { Redis } from 'ioredis';
+import type { BusEvent, BusListener, EventBus, History } from './event-bus.js';
+import { formatEventId, type EventId } from './event-id.js';
+import { LUA_TOPIC, topicKeys, type RedisContext } from './redis-context.js';
+
+// KEYS: meta, stream. ARGV: epochArgs (1..4), channel (5), data (6).
+const APPEND = `${LUA_TOPIC}
+local epoch = topic_epoch(KEYS[1])
+local offset = append_event(KEYS[1], KEYS[2], ARGV[5], epoch, ARGV[6])
+return {offset, epoch}`;
+
+// KEYS: meta. ARGV: epochArgs.
+const HEAD = `${LUA_TOPIC}
+local epoch = topic_epoch(KEYS[1])
+return {tonumber(redis.call('HGET', KEYS[1], 'offset') or '0'), epoch}`;
+
+// KEYS: meta, stream. ARGV: epochArgs, after offset (5), after epoch (6).
+// Returns {} when the id cannot be resumed from, else {epoch, offset, data, offset, data, ...}.
+const READ_AFTER = `${LUA_TOPIC}
+local epoch = topic_epoch(KEYS[1])
+if epoch ~= ARGV[6] then return {} end
+local head = tonumber(redis.call('HGET', KEYS[1], 'offset') or '0')
+local since = tonumber(redis.call('HGET', KEYS[1], 'since') or '0')
+local after = tonumber(ARGV[5])
+if after > head or after < since then return {} end
+local out = {epoch}
+if after == head then return out end
+local entries = redis.call('XRANGE', KEYS[2], (after + 1) .. '-0', '+')
+if #entries == 0 or entries[1][1] ~= (after + 1) .. '-0' then return {} end
+for _, entry in ipairs(entries) do
+  out[#out + 1] = string.match(entry[1], '^(%d+)')
+  out[#out + 1] = entry[2][2]
+end
+return out`;
+
+interface Scripts {
+  busAppend(meta: string, stream: string, ...args: (string | number)[]): Promise<[number, string]>;
+  busHead(meta: string, ...args: (string | number)[]): Promise<[number, string]>;
+  busReadAfter(meta: string, stream: string, ...args: (string | number)[]): Promise<string[]>;
+}
+
+/** Per-topic live state on this instance: who listens, and how far delivery has got. */
+interface LiveTopic {
+  readonly listeners: Set<BusListener>;
+  epoch: string;
+  /** Offset of the last event delivered; -1 until the starting point is known. */
+  last: number;
+  /** Messages held while a catch-up read is running, delivered after it. */
+  held: BusEvent[] | null;
+}
+
+/**
+ * Events in Redis: a Stream per topic (the retained history), a hash with the offset counter
+ * and epoch, and a pub/sub channel for live delivery — all written by one script per append.
+ *
+ * Pub/sub delivers at most once (messages published while the subscriber connection is down
+ * are gone), so this bus never trusts it alone: each topic remembers the last offset it
+ * delivered, and a skipped offset, a (re)subscription or a reconnect triggers a read of the
+ * Stream that delivers the missing events, in order, before newer ones.
+ */
+export class RedisBus implements EventBus {
+  private readonly live = new Map<string, LiveTopic>();
+  private readonly byChannel = new Map<string, string>();
+  private readonly scripts: Scripts;
+
+  constructor(
+    private readonly ctx: RedisContext,
+    private readonly subscriber: Redis,
+  ) {
+    ctx.client.defineCommand('busAppend', { numberOfKeys: 2, lua: APPEND });
+    ctx.client.defineCommand('busHead', { numberOfKeys: 1, lua: HEAD });
+    ctx.client.defineCommand('busReadAfter', { numberOfKeys: 2, lua: READ_AFTER });
+    this.scripts = ctx.client as unknown as Scripts;
+    subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    // After a reconnect ioredis re-subscribes by itself; what was published meanwhile is read back.
+    subscriber.on('ready', () => {
+      for (const topic of this.live.keys()) this.catchUp(topic);
+    });
+  }
+
+  async append(topic: string, data: string): Promise<BusEvent> {
+    const keys = topicKeys(this.ctx.prefix, topic);
+    const [offset, epoch] = await this.ctx.run(() =>
+      this.scripts.busAppend(keys.meta, keys.stream, ...this.ctx.epochArgs(), keys.channel, data),
+    );
+    return { topic, offset, epoch, id: formatEventId(offset, epoch), data };
+  }
+
+  subscribe(topic: string, listener: BusListener): () => void {
+    let live = this.live.get(topic);
+    if (!live) {
+      live = { listeners: new Set(), epoch: '', last: -1, held: [] };
+      this.live.set(topic, live);
+      const { channel } = topicKeys(this.ctx.prefix, topic);
+      this.byChannel.set(channel, topic);
+      void this.start(topic, channel);
+    }
+    live.listeners.add(listener);
+    return () => {
+      const current = this.live.get(topic);
+      if (!current?.listeners.delete(listener) || current.listeners.size > 0) return;
+      this.live.delete(topic);
+      const { channel } = topicKeys(this.ctx.prefix, topic);
+      this.byChannel.delete(channel);
+      void this.subscriber.unsubscribe(channel).catch(() => undefined);
+    };
+  }
+
+  async readAfter(topic: string, after: EventId): Promise<History> {
+    const keys = topicKeys(this.ctx.prefix, topic);
+    const reply = await this.ctx.run(() =>
+      this.scripts.busReadAfter(keys.meta, keys.stream, ...this.ctx.epochArgs(), after.offset, after.epoch),
+    );
+    if (reply.length === 0) return { kind: 'unavailable' };
+    return { kind: 'events', events: toEvents(topic, reply) };
+  }
+
+  async head(topic: string): Promise<EventId> {
+    const keys = topicKeys(this.ctx.prefix, topic);
+    const [offset, epoch] = await this.ctx.run(() => this.scripts.busHead(keys.meta, ...this.ctx.epochArgs()));
+    return { offset: Number(offset), epoch };
+  }
+
+  async close(): Promise<void> {
+    this.live.clear();
+    this.byChannel.clear();
+  }
+
+  /** Learns the head before subscribing, so everything published after it reaches listeners. */
+  private async start(topic: string, channel: string): Promise<void> {
+    const live = this.live.get(topic);
+    if (!live) return;
+    try {
+      const head = await this.head(topic);
+      live.epoch = head.epoch;
+      live.last = head.offset;
+      await this.subscriber.subscribe(channel);
+    } catch {
+      // Redis is down: the subscriber's 'ready' will catch up once it is back.
+    }
+    this.catchUp(topic);
+  }
+
+  private onMessage(channel: string, message: string): void {
+    const topic = this.byChannel.get(channel);
+    const live = topic === undefined ? undefined : this.live.get(topic);
+    if (!live || topic === undefined) return;
+    const space = message.indexOf(' ');
+    const space2 = message.indexOf(' ', space + 1);
+    const offset = Number(message.slice(0, space));
+    const epoch = message.slice(space + 1, space2);
+    const event: BusEvent = { topic, offset, epoch, id: formatEventId(offset, epoch), data: message.slice(space2 + 1) };
+    if (live.held) live.held.push(event);
+    else if (epoch === live.epoch && offset > live.last + 1) {
+      live.held = [event];
+      this.catchUp(topic);
+    } else this.deliver(live, event);
+  }
+
+  private deliver(live: LiveTopic, event: BusEvent): void {
+    if (event.epoch === live.epoch && event.offset <= live.last) return; // already delivered
+    live.epoch = event.epoch;
+    live.last = event.offset;
+    for (const listener of live.listeners) listener(event);
+  }
+
+  /** Reads what was missed from the Stream, delivers it, then what was held meanwhile. */
+  private catchUp(topic: string): void {
+    const live = this.live.get(topic);
+    if (!live) return;
+    live.held ??= [];
+    const read = async (): Promise<void> => {
+      if (live.last >= 0) {
+        const history = await this.readAfter(topic, { offset: live.last, epoch: live.epoch });
+        if (history.kind === 'events') for (const event of history.events) this.deliver(live, event);
+        else {
+          // History lost or a new epoch: move to the current head; listeners resync from a snapshot.
+          const head = await this.head(topic);
+          if (head.epoch !== live.epoch || head.offset < live.last) live.last = -1;
+          live.epoch = head.epoch;
+        }
+      }
+    };
+    read().then(
+      () => {
+        const held = live.held ?? [];
+        live.held = null;
+        for (const event of held) this.deliver(live, event);
+      },
+      () => {
+        // Still unreachable: keep holding; the next 'ready' or message tries again.
+      },
+    );
+  }
+}
+
+function toEvents(topic: string, reply: string[]): BusEvent[] {
+  const epoch = reply[0]!;
+  const events: BusEvent[] = [];
+  for (let i = 1; i < reply.length; i += 2) {
+    const offset = Number(reply[i]);
+    events.push({ topic, offset, epoch, id: formatEventId(offset, epoch), data: reply[i + 1]! });
+  }
+  return events;
+}

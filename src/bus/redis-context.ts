@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import { newEpoch } from './event-id.js';
+import { StorageUnavailableError } from './unavailable-error.js';
+
+/** Keys of one topic. The hash tag keeps them in one Cluster slot, so one script can touch all. */
+export function topicKeys(prefix: string, topic: string) {
+  const base = `${prefix}{${topic}}`;
+  return { meta: `${base}:meta`, stream: `${base}:stream`, channel: `${base}:events`, base };
+}
+
+/**
+ * What every script needs to know about the Redis it runs on. A Redis restarted from an AOF
+ * that was not fsynced on every write can come back with offsets rolled back; ids minted again
+ * would then name other events. So each topic remembers the run id of the Redis that minted its
+ * epoch, and a script that sees another run id starts a new epoch — unless every write was
+ * durable (`appendfsync always`). See DESIGN §4.
+ */
+export class RedisContext {
+  runId = '';
+  durable = false;
+
+  constructor(
+    readonly client: Redis,
+    readonly prefix: string,
+    readonly replayLimit: number,
+  ) {
+    client.on('ready', () => void this.refresh().catch(() => undefined));
+  }
+
+  async refresh(): Promise<void> {
+    const info = await this.client.info('server');
+    this.runId = /run_id:(\w+)/.exec(info)?.[1] ?? '';
+    const persistence = await this.client.info('persistence');
+    const aof = /aof_enabled:1/.test(persistence);
+    let fsync = '';
+    try {
+      fsync = ((await this.client.config('GET', 'appendfsync')) as string[])[1] ?? '';
+    } catch {
+      // CONFIG may be renamed away on managed Redis: assume not durable, which is the safe side.
+    }
+    this.durable = aof && fsync === 'always';
+  }
+
+  /** ARGV[1..4] of every script: run id, durable flag, an epoch to use if a new one is due, replay limit. */
+  epochArgs(): [string, string, string, number] {
+    return [this.runId, this.durable ? '1' : '0', newEpoch(), this.replayLimit];
+  }
+
+  /** Runs a command, turning connection trouble into StorageUnavailableError. */
+  async run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      if (isReplyError(error)) throw error;
+      throw new StorageUnavailableError(error);
+    }
+  }
+}
+
+function isReplyError(error: unknown): boolean {
+  return (error as Error)?.name === 'ReplyError';
+}
+
+/**
+ * Lua shared by every script that appends events: ARGV[1..4] as epochArgs(), KEYS[1] meta,
+ * KEYS[2] stream. One copy, prepended to each script, so the bus and the seat store mint ids
+ * the same way.
+ */
+export const LUA_TOPIC = `
+local function topic_epoch(meta)
+  local fields = redis.call('HMGET', meta, 'epoch', 'run', 'offset')
+  local epoch, run = fields[1], fields[2]
+  if not epoch then
+    epoch = ARGV[3]
+    redis.call('HSET', meta, 'epoch', epoch, 'run', ARGV[1], 'since', fields[3] or 0)
+  elseif run ~= ARGV[1] then
+    if ARGV[2] ~= '1' then
+      epoch = ARGV[3]
+      redis.call('HSET', meta, 'epoch', epoch, 'since', fields[3] or 0)
+    end
+    redis.call('HSET', meta, 'run', ARGV[1])
+  end
+  return epoch
+end
+local function append_event(meta, stream, channel, epoch, data)
+  local offset = redis.call('HINCRBY', meta, 'offset', 1)
+  redis.call('XADD', stream, 'MAXLEN', '~', ARGV[4], offset .. '-0', 'd', data)
+  redis.call('PUBLISH', channel, offset .. ' ' .. epoch .. ' ' .. data)
+  return offset
+end
+`;
