@@ -119,7 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatMs: int(env, 'HEARTBEAT_MS', d.heartbeatMs, 100),
     heartbeatStyle: oneOf(env, 'HEARTBEAT_STYLE', d.heartbeatStyle, ['both', 'comment', 'data']),
     sseMaxLifetimeMs: int(env, 'SSE_MAX_LIFETIME_MS', d.sseMaxLifetimeMs, 1_000),
-    sseRetryMs: int(env, 'SSE_RETRY_MS', d.sseRetryMs, 0, 600_000),
+    sseRetryMs: int(env, 'SSE_RETRY_MS', d.sseRetryMs, 1, 600_000),
     replayLimit: int(env, 'REPLAY_LIMIT', d.replayLimit, 1, 1_000_000),
     holdTtlMs: int(env, 'HOLD_TTL_MS', d.holdTtlMs, 1_000),
     holdSweepMs: int(env, 'HOLD_SWEEP_MS', d.holdSweepMs, 10, 60_000),

@@ -47,6 +47,9 @@ interface LiveTopic {
   last: number;
   /** Messages held while a catch-up read is running, delivered after it. */
   held: BusEvent[] | null;
+  reading?: boolean;
+  /** Another catch-up was asked for while one was reading. */
+  again?: boolean;
 }
 
 /**
@@ -164,35 +167,57 @@ export class RedisBus implements EventBus {
     for (const listener of live.listeners) listener(event);
   }
 
-  /** Reads what was missed from the Stream, delivers it, then what was held meanwhile. */
+  /**
+   * Reads what was missed from the Stream, delivers it, then what was held meanwhile. One read
+   * per topic at a time; a failed read (Redis still coming back) is retried until it succeeds
+   * or the topic has no listeners left, and live messages stay held until then.
+   */
   private catchUp(topic: string): void {
     const live = this.live.get(topic);
     if (!live) return;
     live.held ??= [];
-    const read = async (): Promise<void> => {
-      if (live.last >= 0) {
-        const history = await this.readAfter(topic, { offset: live.last, epoch: live.epoch });
-        if (history.kind === 'events') for (const event of history.events) this.deliver(live, event);
-        else {
-          // History lost or a new epoch: move to the current head; listeners resync from a snapshot.
-          const head = await this.head(topic);
-          if (head.epoch !== live.epoch || head.offset < live.last) live.last = -1;
-          live.epoch = head.epoch;
-        }
-      }
-    };
-    read().then(
+    if (live.reading) {
+      live.again = true;
+      return;
+    }
+    live.reading = true;
+    this.readMissed(topic, live).then(
       () => {
+        live.reading = false;
+        if (live.again) {
+          live.again = false;
+          this.catchUp(topic);
+          return;
+        }
         const held = live.held ?? [];
         live.held = null;
         for (const event of held) this.deliver(live, event);
       },
       () => {
-        // Still unreachable: keep holding; the next 'ready' or message tries again.
+        live.reading = false;
+        live.again = false;
+        setTimeout(() => {
+          if (this.live.get(topic) === live) this.catchUp(topic);
+        }, CATCH_UP_RETRY_MS).unref();
       },
     );
   }
+
+  private async readMissed(topic: string, live: LiveTopic): Promise<void> {
+    if (live.last < 0) return;
+    const history = await this.readAfter(topic, { offset: live.last, epoch: live.epoch });
+    if (history.kind === 'events') {
+      for (const event of history.events) this.deliver(live, event);
+      return;
+    }
+    // History lost or a new epoch: move to the current head; listeners resync from a snapshot.
+    const head = await this.head(topic);
+    if (head.epoch !== live.epoch || head.offset < live.last) live.last = -1;
+    live.epoch = head.epoch;
+  }
 }
+
+const CATCH_UP_RETRY_MS = 200;
 
 function toEvents(topic: string, reply: string[]): BusEvent[] {
   const epoch = reply[0]!;

@@ -75,6 +75,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('seatstream', ctx);
 
   installErrorHandlers(app);
+  // Bodies are JSON only: a text/plain body (what fetch sends for a bare string) is a 415.
+  app.removeContentTypeParser('text/plain');
   await app.register(fastifyCookie);
   await app.register(FastifySSEPlugin, { retryDelay: config.sseRetryMs });
   await app.register(fastifyStatic, { root: PUBLIC_DIR, index: 'index.html' });
