@@ -36,7 +36,7 @@ describe.skipIf(!enabled)('Redis faults', () => {
       await hold(b!.url, guest, [1]);
       await release(b!.url, guest, [1]);
       published += 2;
-      if (round % 5 === 2) await admin.client('KILL', 'TYPE', 'pubsub');
+      if (round % 5 === 2) await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     }
     await viewer.waitForSeatEvents(published, 10_000);
     const events = viewer.seatEvents();

@@ -1,0 +1,366 @@
+import http from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scheduleTopic } from '../../src/seats/seat-events.js';
+import { SseClient } from '../support/sse-client.js';
+import { get, hold, newGuest, post, startServer, type Guest, type TestServer } from '../support/server.js';
+
+/**
+ * DESIGN §5: every bad input gets a clear 4xx with a JSON body `{ error, message, ... }` and
+ * changes nothing — no state, no event, no stream opened.
+ */
+
+const SEATS = '/api/schedules/1/seats';
+const EVENTS = '/api/schedules/1/seats/events';
+
+interface Answer {
+  status: number;
+  contentType: string;
+  body: any;
+}
+
+/** Any request; the body is parsed as JSON when the answer says it is JSON. Never waits on a stream. */
+async function request(url: string, init: RequestInit = {}): Promise<Answer> {
+  const response = await fetch(url, init);
+  const contentType = response.headers.get('content-type') ?? '';
+  if (contentType.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    return { status: response.status, contentType, body: undefined };
+  }
+  const text = await response.text();
+  return { status: response.status, contentType, body: contentType.startsWith('application/json') ? JSON.parse(text) : text };
+}
+
+function expectError(answer: Answer, status: number, error: string): void {
+  expect({ status: answer.status, contentType: answer.contentType }).toEqual({ status, contentType: expect.stringMatching(/^application\/json/) });
+  expect(answer.body).toEqual(expect.objectContaining({ error, message: expect.any(String) }));
+  expect(answer.body.message.length).toBeGreaterThan(0);
+}
+
+/** A POST whose body is sent chunked, without Content-Length. */
+function postChunked(url: string, path: string, chunks: string[], token: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url + path,
+      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'transfer-encoding': 'chunked' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          const contentType = String(res.headers['content-type'] ?? '');
+          resolve({ status: res.statusCode ?? 0, contentType, body: contentType.startsWith('application/json') ? JSON.parse(text) : text });
+        });
+      },
+    );
+    // The server may answer (and close) before the whole body is written.
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+describe('bad input', () => {
+  let server: TestServer;
+  let guest: Guest;
+  let viewer: SseClient;
+  let head: string;
+
+  beforeEach(async () => {
+    server = await startServer();
+    guest = await newGuest(server.url);
+    viewer = await SseClient.connect(server.url + EVENTS);
+    head = (await get(server.url, SEATS)).headers.get('last-event-id')!;
+    expect(head).toMatch(/^\d+@[0-9a-z]+$/);
+  });
+  afterEach(async () => {
+    viewer.close();
+    await server.close();
+  });
+
+  /**
+   * Nothing changed: same head, every seat available, the viewer is the only stream ever opened,
+   * and a sentinel hold made now is the very next event (head + 1) and the first the viewer sees.
+   */
+  async function expectNothingChanged(): Promise<void> {
+    const after = await get(server.url, SEATS);
+    expect(after.headers.get('last-event-id')).toBe(head);
+    expect(after.body.filter((s: { status: string }) => s.status !== 'AVAILABLE')).toEqual([]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^seatstream_sse_connections_total 1$/m);
+    expect(server.app.seatstream.hub.subscriberCount(scheduleTopic(1))).toBe(1);
+
+    const [offset, epoch] = head.split('@');
+    const sentinel = await hold(server.url, guest, [200]);
+    expect(sentinel.status).toBe(200);
+    expect(sentinel.body.eventId).toBe(`${Number(offset) + 1}@${epoch}`);
+    await viewer.waitForSeatEvents(1);
+    expect(viewer.seatEvents()).toEqual([expect.objectContaining({ id: sentinel.body.eventId, scheduleSeatId: 200, status: 'HELD' })]);
+    expect(viewer.events.filter((e) => e.event !== 'message')).toEqual([]);
+  }
+
+  describe('schedule ids', () => {
+    it.each(['abc', '1.5', '-1', '0', '1e3', '0x10', '99999999999', '2147483648'])(
+      'refuses scheduleId %j with 400 on every route',
+      async (id) => {
+        const auth = { authorization: `Bearer ${guest.token}`, 'content-type': 'application/json' };
+        expectError(await request(`${server.url}/api/schedules/${id}/seats`), 400, 'BAD_REQUEST');
+        for (const operation of ['hold', 'release', 'reserve']) {
+          const answer = await request(`${server.url}/api/schedules/${id}/seats/${operation}`, {
+            method: 'POST',
+            headers: auth,
+            body: JSON.stringify({ seatIds: [1] }),
+          });
+          expectError(answer, 400, 'BAD_REQUEST');
+        }
+        const sse = { headers: { accept: 'text/event-stream' } };
+        expectError(await request(`${server.url}/api/schedules/${id}/seats/events`, sse), 400, 'BAD_REQUEST');
+        expectError(await request(`${server.url}/api/events?schedules=${id}`, sse), 400, 'BAD_REQUEST');
+        expectError(await request(`${server.url}/api/events?schedules=1,${id}`, sse), 400, 'BAD_REQUEST');
+        await expectNothingChanged();
+      },
+    );
+
+    it.each(['999', '2147483647'])('answers 404 SCHEDULE_NOT_FOUND for unknown schedule %s on seats, hold and SSE', async (id) => {
+      expectError(await request(`${server.url}/api/schedules/${id}/seats`), 404, 'SCHEDULE_NOT_FOUND');
+      const held = await post(server.url, `/api/schedules/${id}/seats/hold`, { seatIds: [1] }, guest);
+      expectError({ status: held.status, contentType: held.headers.get('content-type')!, body: held.body }, 404, 'SCHEDULE_NOT_FOUND');
+      const sse = { headers: { accept: 'text/event-stream' } };
+      expectError(await request(`${server.url}/api/schedules/${id}/seats/events`, sse), 404, 'SCHEDULE_NOT_FOUND');
+      expectError(await request(`${server.url}/api/schedules/${id}/seats/events?snapshot=true`, sse), 404, 'SCHEDULE_NOT_FOUND');
+      await expectNothingChanged();
+    });
+  });
+
+  describe('seat ids', () => {
+    it('answers 404 SEAT_NOT_FOUND naming the unknown seats, and holds none of the list', async () => {
+      const answer = await hold(server.url, guest, [5, 201, 300]);
+      expect(answer.status).toBe(404);
+      expect(answer.body).toEqual({ error: 'SEAT_NOT_FOUND', message: expect.stringContaining('201'), seatIds: [201, 300] });
+      expect(answer.body.message).toContain('300');
+      for (const operation of ['release', 'reserve']) {
+        const other = await post(server.url, `/api/schedules/1/seats/${operation}`, { seatIds: [1000] }, guest);
+        expect(other.status).toBe(404);
+        expect(other.body).toMatchObject({ error: 'SEAT_NOT_FOUND', seatIds: [1000] });
+      }
+      await expectNothingChanged();
+    });
+
+    const twentyOne = Array.from({ length: 21 }, (_, i) => i + 1);
+    it.each([
+      ['an empty list', { seatIds: [] }],
+      ['a duplicate id', { seatIds: [3, 3] }],
+      ['a number, not an array', { seatIds: 5 }],
+      ['a string, not an array', { seatIds: '5' }],
+      ['an object, not an array', { seatIds: { 0: 5 } }],
+      ['null', { seatIds: null }],
+      ['a string id', { seatIds: ['5'] }],
+      ['a null id', { seatIds: [null] }],
+      ['a float id', { seatIds: [1.5] }],
+      ['seat 0', { seatIds: [0] }],
+      ['a negative id', { seatIds: [-3] }],
+      ['an id over 2^31-1', { seatIds: [2147483648] }],
+      ['more than MAX_SEATS_PER_REQUEST (21 ids)', { seatIds: twentyOne }],
+      ['no seatIds', {}],
+      ['an extra property', { seatIds: [1], note: 'x' }],
+      ['an array body', [1, 2]],
+      ['a JSON string body', '"seatIds"'],
+      ['a JSON null body', 'null'],
+    ])('refuses %s with 400 BAD_REQUEST', async (_what, body) => {
+      const answer = await post(server.url, '/api/schedules/1/seats/hold', body, guest);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual(expect.objectContaining({ error: 'BAD_REQUEST', message: expect.any(String) }));
+      await expectNothingChanged();
+    });
+
+    it('validates release and reserve bodies the same way', async () => {
+      for (const operation of ['release', 'reserve']) {
+        for (const body of [{ seatIds: [] }, { seatIds: ['5'] }, { seatIds: twentyOne }, { seatIds: [1], extra: 1 }]) {
+          const answer = await post(server.url, `/api/schedules/1/seats/${operation}`, body, guest);
+          expect([operation, answer.status, answer.body.error]).toEqual([operation, 400, 'BAD_REQUEST']);
+        }
+      }
+      await expectNothingChanged();
+    });
+
+    it('takes the seat cap from MAX_SEATS_PER_REQUEST', async () => {
+      const capped = await startServer({ maxSeatsPerRequest: 3 });
+      try {
+        const me = await newGuest(capped.url);
+        expect((await hold(capped.url, me, [1, 2, 3, 4])).body).toMatchObject({ error: 'BAD_REQUEST' });
+        expect((await hold(capped.url, me, [1, 2, 3])).status).toBe(200);
+      } finally {
+        await capped.close();
+      }
+    });
+  });
+
+  describe('bodies', () => {
+    it.each([
+      ['truncated JSON', '{"seatIds": [1'],
+      ['plain text', 'hold seat 5 please'],
+      ['an empty body', ''],
+      ['a trailing comma', '{"seatIds": [1],}'],
+    ])('refuses %s with 400 INVALID_JSON', async (_what, body) => {
+      const answer = await request(`${server.url}/api/schedules/1/seats/hold`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${guest.token}` },
+        body,
+      });
+      expectError(answer, 400, 'INVALID_JSON');
+      await expectNothingChanged();
+    });
+
+    it.each([
+      ['application/x-www-form-urlencoded', 'seatIds=1'],
+      ['application/xml', '<seatIds><id>1</id></seatIds>'],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="seatIds"\r\n\r\n1\r\n--x--\r\n'],
+    ])('refuses a %s body with 415 UNSUPPORTED_MEDIA_TYPE', async (contentType, body) => {
+      const answer = await request(`${server.url}/api/schedules/1/seats/hold`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `Bearer ${guest.token}` },
+        body,
+      });
+      expectError(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      await expectNothingChanged();
+    });
+
+    it('refuses a text/plain body (what fetch sends for a bare string) with 415, not as a schema error', async () => {
+      // fastify parses text/plain by default, so the JSON-only API must refuse it itself.
+      const answer = await request(`${server.url}/api/schedules/1/seats/hold`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${guest.token}` },
+        body: '{"seatIds":[1]}',
+      });
+      await expectNothingChanged();
+      expectError(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    });
+
+    it('refuses a body over 16 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
+      const body = JSON.stringify({ seatIds: [1], pad: 'x'.repeat(16 * 1024) });
+      const answer = await request(`${server.url}/api/schedules/1/seats/hold`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${guest.token}` },
+        body,
+      });
+      expectError(answer, 413, 'PAYLOAD_TOO_LARGE');
+      await expectNothingChanged();
+    });
+
+    it('refuses a chunked body (no Content-Length) once it passes 16 KiB with 413', async () => {
+      const chunks = ['{"seatIds":[1],"pad":"', ...Array.from({ length: 20 }, () => 'y'.repeat(1024)), '"}'];
+      const answer = await postChunked(server.url, '/api/schedules/1/seats/hold', chunks, guest.token);
+      expectError(answer, 413, 'PAYLOAD_TOO_LARGE');
+      await expectNothingChanged();
+    });
+  });
+
+  describe('identity', () => {
+    function holdAs(headers: Record<string, string>): Promise<Answer> {
+      return request(`${server.url}/api/schedules/1/seats/hold`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ seatIds: [1] }),
+      });
+    }
+
+    it('refuses a mutation without identity with 401 UNAUTHORIZED', async () => {
+      expectError(await holdAs({}), 401, 'UNAUTHORIZED');
+      for (const operation of ['release', 'reserve']) {
+        const answer = await request(`${server.url}/api/schedules/1/seats/${operation}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ seatIds: [1] }),
+        });
+        expectError(answer, 401, 'UNAUTHORIZED');
+      }
+      await expectNothingChanged();
+    });
+
+    it('refuses forged and garbled bearer tokens and cookies with 401', async () => {
+      const [userId, expiry, signature] = guest.token.split('.') as [string, string, string];
+      const other = await newGuest(server.url);
+      const forged = [
+        `${other.userId}.${expiry}.${signature}`, // someone else's id under my signature
+        `${userId}.${Number(expiry) + 3600}.${signature}`, // a longer life under the old signature
+        `${userId}.${expiry}.${signature.slice(0, -2)}AA`, // tampered signature
+        `${userId}.${expiry}.`, // no signature
+        `${userId}.${expiry}`,
+        `${guest.token}.extra`,
+        'garbage',
+        '...',
+        'a.b.c',
+      ];
+      for (const token of forged) {
+        expectError(await holdAs({ authorization: `Bearer ${token}` }), 401, 'UNAUTHORIZED');
+        expectError(await holdAs({ cookie: `seatstream_session=${encodeURIComponent(token)}` }), 401, 'UNAUTHORIZED');
+      }
+      expectError(await holdAs({ authorization: 'Bearer ' }), 401, 'UNAUTHORIZED');
+      expectError(await holdAs({ authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` }), 401, 'UNAUTHORIZED');
+      expectError(await holdAs({ authorization: guest.token }), 401, 'UNAUTHORIZED'); // no "Bearer " scheme
+      await expectNothingChanged();
+    });
+  });
+
+  describe('SSE parameters', () => {
+    const malformed = [
+      'abc',
+      '42',
+      '42@',
+      '@k3x9',
+      '-1@k3x9',
+      '42@K3X9',
+      '1.5@k3x9',
+      '42@k3x9 43@k3x9',
+      '1:42@k3x9',
+      '0x10@k3x9',
+      `42@${'a'.repeat(33)}`,
+      '12345678901234567@k3x9',
+    ];
+
+    it.each(malformed)('refuses Last-Event-ID %j with 400 INVALID_LAST_EVENT_ID as JSON, before any stream opens', async (id) => {
+      const answer = await request(server.url + EVENTS, { headers: { accept: 'text/event-stream', 'last-event-id': id } });
+      expectError(answer, 400, 'INVALID_LAST_EVENT_ID');
+      await expectNothingChanged();
+    });
+
+    it.each(malformed)('refuses ?lastEventId=%j with 400 INVALID_LAST_EVENT_ID as JSON', async (id) => {
+      const answer = await request(`${server.url}${EVENTS}?lastEventId=${encodeURIComponent(id)}`, { headers: { accept: 'text/event-stream' } });
+      expectError(answer, 400, 'INVALID_LAST_EVENT_ID');
+      await expectNothingChanged();
+    });
+
+    it('refuses a malformed header even when the query id is valid (the header wins)', async () => {
+      const answer = await request(`${server.url}${EVENTS}?lastEventId=${head}`, { headers: { accept: 'text/event-stream', 'last-event-id': 'nope' } });
+      expectError(answer, 400, 'INVALID_LAST_EVENT_ID');
+      await expectNothingChanged();
+    });
+
+    it.each(['maybe', 'yes', 'TRUE', '2'])('refuses ?snapshot=%s with 400', async (flag) => {
+      const answer = await request(`${server.url}${EVENTS}?snapshot=${flag}`, { headers: { accept: 'text/event-stream' } });
+      expectError(answer, 400, 'BAD_REQUEST');
+      await expectNothingChanged();
+    });
+  });
+
+  describe('routes', () => {
+    it.each([
+      ['GET', '/api/nope'],
+      ['GET', '/api/schedules'],
+      ['POST', '/api/schedules/1/seats/steal'],
+      ['DELETE', '/api/schedules/1/seats'],
+      ['PUT', '/api/schedules/1'], // admin routes are off without ADMIN_TOKEN
+      ['GET', '/no-such-page.html'],
+    ])('answers %s %s with 404 JSON', async (method, path) => {
+      const answer = await request(server.url + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${guest.token}`,
+          ...(method !== 'GET' && method !== 'DELETE' && { 'content-type': 'application/json' }),
+        },
+        ...(method !== 'GET' && method !== 'DELETE' && { body: JSON.stringify({ seatIds: [1] }) }),
+      });
+      expectError(answer, 404, 'NOT_FOUND');
+      await expectNothingChanged();
+    });
+  });
+});
