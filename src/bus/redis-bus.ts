@@ -62,6 +62,8 @@ interface LiveTopic {
  * Stream that delivers the missing events, in order, before newer ones.
  */
 export class RedisBus implements EventBus {
+  /** Events delivered from the Stream because pub/sub skipped them (a gauge of pub/sub loss). */
+  recovered = 0;
   private readonly live = new Map<string, LiveTopic>();
   private readonly byChannel = new Map<string, string>();
   private readonly scripts: Scripts;
@@ -160,11 +162,13 @@ export class RedisBus implements EventBus {
     } else this.deliver(live, event);
   }
 
-  private deliver(live: LiveTopic, event: BusEvent): void {
-    if (event.epoch === live.epoch && event.offset <= live.last) return; // already delivered
+  /** False when the event was delivered already. */
+  private deliver(live: LiveTopic, event: BusEvent): boolean {
+    if (event.epoch === live.epoch && event.offset <= live.last) return false;
     live.epoch = event.epoch;
     live.last = event.offset;
     for (const listener of live.listeners) listener(event);
+    return true;
   }
 
   /**
@@ -207,7 +211,7 @@ export class RedisBus implements EventBus {
     if (live.last < 0) return;
     const history = await this.readAfter(topic, { offset: live.last, epoch: live.epoch });
     if (history.kind === 'events') {
-      for (const event of history.events) this.deliver(live, event);
+      for (const event of history.events) if (this.deliver(live, event)) this.recovered++;
       return;
     }
     // History lost or a new epoch: move to the current head; listeners resync from a snapshot.

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { RedisBus } from '../../src/bus/redis-bus.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
 import { eventually, get, hold, newGuest, release, startServer, type TestServer } from '../support/server.js';
@@ -39,6 +40,8 @@ describe.skipIf(!enabled)('Redis faults', () => {
       if (round % 5 === 2) await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     }
     await viewer.waitForSeatEvents(published, 10_000);
+    const recovered = (a!.app.seatstream.backend.bus as RedisBus).recovered;
+    console.log(`pub/sub killed 4 times: ${published} events delivered, ${recovered} of them read back from the Stream`);
     const events = viewer.seatEvents();
     const offsets = events.map((e) => Number(e.id.split('@')[0]));
     expect(offsets).toEqual(offsets.map((_, i) => offsets[0]! + i));
@@ -76,6 +79,7 @@ describe.skipIf(!enabled)('Redis faults', () => {
     const healedIn = Date.now() - back;
     console.log(`redis outage: 503 in ${refusedIn} ms; writes accepted again ${healedIn} ms after restart`);
     await viewer.waitForSeatEvents(2, 10_000);
+    console.log(`after the outage: ${(a!.app.seatstream.backend.bus as RedisBus).recovered} events read back from the Stream on the subscribing instance`);
     expect(viewer.events.some((e) => e.event === 'snapshot')).toBe(false);
     expect(viewer.seatEvents().map((e) => [e.scheduleSeatId, e.status])).toEqual([
       [1, 'HELD'],
