@@ -42,11 +42,10 @@ describe('directBestEffort fan-out at scale', () => {
     expect(internals.subscribers.snapshot()).toBe(array);
   });
 
-  it('handles 50,000 subscribers joining, receiving and leaving in random order quickly', () => {
+  it('handles 50,000 subscribers joining, receiving and leaving in random order', () => {
     const n = 50_000;
     const sink = Sinks.many().multicast().directBestEffort<number>();
     let received = 0;
-    const started = performance.now();
     const subscriptions: Subscription[] = [];
     for (let i = 0; i < n; i++) subscriptions.push(sink.asObservable().subscribe(() => received++));
     expect(sink.currentSubscriberCount()).toBe(n);
@@ -64,10 +63,8 @@ describe('directBestEffort fan-out at scale', () => {
       s.unsubscribe();
       if (i % 5_000 === 0) sink.tryEmitNext(-1);
     });
-    const elapsed = performance.now() - started;
     expect(sink.currentSubscriberCount()).toBe(0);
     expect(sink.tryEmitNext(0)).toBe(EmitResult.FAIL_ZERO_SUBSCRIBER);
-    // Quadratic removal would take tens of seconds here; linear takes well under one.
-    expect(elapsed).toBeLessThan(5_000);
+    // No timing assertion (speed belongs to the benchmark); quadratic removal would blow the test timeout.
   });
 });
