@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { EventBus } from './bus/event-bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
-import { RedisContext } from './bus/redis-context.js';
+import { COMMAND_TIMEOUT_MS, RedisContext } from './bus/redis-context.js';
 import type { Config } from './config.js';
 import { MemorySeatStore } from './seats/memory-seat-store.js';
 import { RedisSeatStore } from './seats/redis-seat-store.js';
@@ -33,9 +33,6 @@ export function memoryBackend(config: Pick<Config, 'replayLimit'>): Backend {
     },
   };
 }
-
-/** A failed command answers within this long (503), whether Redis is down or hung. */
-const COMMAND_TIMEOUT_MS = 1_000;
 
 const redisOptions: RedisOptions = {
   lazyConnect: true,

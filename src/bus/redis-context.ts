@@ -2,6 +2,9 @@ import type { Redis } from 'ioredis';
 import { newEpoch } from './event-id.js';
 import { StorageUnavailableError } from './unavailable-error.js';
 
+/** A command answers within this long (else 503), whether Redis is down or hung. */
+export const COMMAND_TIMEOUT_MS = 1_000;
+
 /** Keys of one topic. The hash tag keeps them in one Cluster slot, so one script can touch all. */
 export function topicKeys(prefix: string, topic: string) {
   const base = `${prefix}{${topic}}`;

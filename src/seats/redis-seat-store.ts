@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { EventId } from '../bus/event-id.js';
-import { LUA_TOPIC, topicKeys, type RedisContext } from '../bus/redis-context.js';
+import { COMMAND_TIMEOUT_MS, LUA_TOPIC, topicKeys, type RedisContext } from '../bus/redis-context.js';
+import { StorageUnavailableError } from '../bus/unavailable-error.js';
 import { seatCount, seatPosition, type Layout, type ScheduleState, type SeatState } from './seat.js';
 import { SeatError, type SeatErrorCode } from './seat-error.js';
 import { scheduleTopic } from './seat-events.js';
@@ -8,14 +9,20 @@ import type { HoldCommand, MutationResult, SeatCommand, SeatStore } from './seat
 
 /*
  * Every script: KEYS meta, stream, seats, expiry (one hash tag); ARGV epochArgs (1..4), channel (5),
- * scheduleId (6), now ms (7), now ISO (8), then its own arguments. A seat's field in `seats` is
+ * scheduleId (6), now ms (7), now ISO (8), deadline ms by the caller's clock (9), then its own arguments. A seat's field in `seats` is
  * absent (AVAILABLE), `H|<expiresAt>|<holder>` or `R||<holder>`; `expiry` scores held seats by
  * expiry. Each script checks everything before it changes anything, and appends one event per
  * changed seat in the same step — Redis runs a script atomically.
  */
 const LUA_SEATS = `${LUA_TOPIC}
 local meta, stream, seats, expiry = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local channel, schedule, now, iso = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local channel, schedule, now, iso, deadline = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
+-- A request whose client already gave up (its command timed out on a hung Redis and it got a
+-- 503) must not be applied when Redis resumes: Redis' clock against the caller's deadline.
+local function too_late()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
+end
 local epoch = topic_epoch(meta)
 local last = nil
 local function emit(id, status)
@@ -59,13 +66,14 @@ local function done(first, count)
 end
 `;
 
-// ARGV 9 user, 10 ttl, 11 maxPerUser, 12.. seat ids
+// ARGV 10 user, 11 ttl, 12 maxPerUser, 13.. seat ids
 const HOLD = `${LUA_SEATS}
-local user, ttl, max = ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11])
-local failed = begin(12)
+local user, ttl, max = ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12])
+if too_late() then return {'err', 'TOO_LATE'} end
+local failed = begin(13)
 if failed then return failed end
 local unavailable, fresh = {'err', 'SEATS_UNAVAILABLE'}, {}
-for i = 12, #ARGV do
+for i = 13, #ARGV do
   local kind, _, holder = parse(ARGV[i])
   if kind == 'A' then fresh[#fresh + 1] = ARGV[i]
   elseif not (kind == 'H' and holder == user) then unavailable[#unavailable + 1] = ARGV[i] end
@@ -89,15 +97,16 @@ for _, id in ipairs(fresh) do
   redis.call('ZADD', expiry, expires, id)
   emit(id, 'HELD')
 end
-return done(12, #fresh)`;
+return done(13, #fresh)`;
 
-// ARGV 9 user, 10 reserve? ('1'), 11.. seat ids
+// ARGV 10 user, 11 reserve? ('1'), 12.. seat ids
 const RELEASE_OR_RESERVE = `${LUA_SEATS}
-local user, reserving = ARGV[9], ARGV[10] == '1'
-local failed = begin(11)
+local user, reserving = ARGV[10], ARGV[11] == '1'
+if too_late() then return {'err', 'TOO_LATE'} end
+local failed = begin(12)
 if failed then return failed end
 local others, taken, notheld, todo = {'err', 'NOT_YOUR_HOLD'}, {'err', 'SEATS_UNAVAILABLE'}, {'err', 'NOT_HELD'}, {}
-for i = 11, #ARGV do
+for i = 12, #ARGV do
   local id = ARGV[i]
   local kind, _, holder = parse(id)
   if kind == 'H' and holder ~= user then others[#others + 1] = id
@@ -118,16 +127,16 @@ for _, id in ipairs(todo) do
     emit(id, 'AVAILABLE')
   end
 end
-return done(11, #todo)`;
+return done(12, #todo)`;
 
-// ARGV 9 rows, 10 cols
+// ARGV 10 rows, 11 cols
 const CREATE = `${LUA_SEATS}
 local layout = redis.call('HMGET', meta, 'rows', 'cols')
 if layout[1] then
-  if layout[1] == ARGV[9] and layout[2] == ARGV[10] then return 'unchanged' end
+  if layout[1] == ARGV[10] and layout[2] == ARGV[11] then return 'unchanged' end
   return 'conflict'
 end
-redis.call('HSET', meta, 'rows', ARGV[9], 'cols', ARGV[10])
+redis.call('HSET', meta, 'rows', ARGV[10], 'cols', ARGV[11])
 return 'created'`;
 
 const STATE = `${LUA_SEATS}
@@ -220,6 +229,7 @@ export class RedisSeatStore implements SeatStore {
 
   private async mutate(script: string, command: SeatCommand, args: (string | number)[]): Promise<MutationResult> {
     const reply = (await this.call(script, command.scheduleId, command.now, ...args, ...command.seatIds)) as unknown as Reply;
+    if (reply[0] === 'err' && reply[1] === 'TOO_LATE') throw new StorageUnavailableError(new Error('request reached Redis after its deadline'));
     if (reply[0] === 'err') throw new SeatError(reply[1] as SeatErrorCode, reply.slice(2).map(Number));
     const [, offset, epoch, events, ...fields] = reply;
     const layout = await this.layoutOf(command.scheduleId);
@@ -246,7 +256,7 @@ export class RedisSeatStore implements SeatStore {
     const { meta, stream, channel, base } = topicKeys(this.ctx.prefix, topic);
     const run = (this.client as unknown as Record<string, Script>)[script]!;
     return this.ctx.run(() =>
-      run.call(this.client, meta, stream, `${base}:seats`, `${base}:expiry`, ...this.ctx.epochArgs(), channel, scheduleId, now, new Date(now).toISOString(), ...args),
+      run.call(this.client, meta, stream, `${base}:seats`, `${base}:expiry`, ...this.ctx.epochArgs(), channel, scheduleId, now, new Date(now).toISOString(), Date.now() + COMMAND_TIMEOUT_MS, ...args),
     );
   }
 }

@@ -90,6 +90,28 @@ describe.skipIf(!enabled)('Redis faults', () => {
     viewer.close();
   }, 30_000);
 
+  it('treats a hung Redis (SIGSTOP) as an outage: 503 within about a second, not a hang', async () => {
+    redis = await startRedis();
+    const [a] = await nodes(1);
+    const guest = await newGuest(a!.url);
+    expect((await hold(a!.url, guest, [1])).status).toBe(200);
+    await redis.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      const refused = await hold(a!.url, guest, [2]);
+      const tookMs = Date.now() - started;
+      console.log(`hung redis: 503 after ${tookMs} ms`);
+      expect(refused.status).toBe(503);
+      expect(tookMs).toBeLessThan(2_500); // the 1 s command timeout, plus a loaded machine's slack
+      expect((await get(a!.url, '/readyz')).status).toBe(503);
+    } finally {
+      await redis.kill('SIGCONT');
+    }
+    await eventually(async () => expect((await get(a!.url, '/readyz')).status).toBe(200), 10_000);
+    // The refused hold was not applied later.
+    expect((await get(a!.url, '/api/schedules/1/seats')).body[1].status).toBe('AVAILABLE');
+  }, 30_000);
+
   it('moves to a new epoch after a restart that lost history, so a resuming client gets a snapshot, not a gap', async () => {
     redis = await startRedis(['--appendonly', 'yes', '--appendfsync', 'everysec']);
     const [a] = await nodes(1, { adminToken: 'admin-token-for-tests-0123' });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 export interface RedisProcess {
   url: string;
   port: number;
-  /** Kills the process (SIGKILL by default) and waits for it to exit. */
+  /** Kills the process (SIGKILL by default) and waits for it to exit; SIGSTOP / SIGCONT pause and resume it. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and directory (its AOF, if any, is replayed). */
   restart(): Promise<void>;
@@ -53,6 +53,10 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisProcess
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
     const running = child;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
+      running.kill(signal); // pauses or resumes: the process stays
+      return;
+    }
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
     running.kill(signal);
     await exited;
