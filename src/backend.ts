@@ -62,7 +62,7 @@ export async function redisBackend(config: Pick<Config, 'redisUrl' | 'redisKeyPr
   } catch (error) {
     client.disconnect();
     subscriber.disconnect();
-    throw new Error(`cannot reach Redis at ${url}: ${(error as Error).message}`);
+    throw new Error(`cannot reach Redis at ${redact(url)}: ${(error as Error).message}`);
   }
   const bus = new RedisBus(ctx, subscriber);
   const store = new RedisSeatStore(ctx);
@@ -84,6 +84,10 @@ export async function redisBackend(config: Pick<Config, 'redisUrl' | 'redisKeyPr
       subscriber.disconnect();
     },
   };
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 export function createBackend(config: Config): Promise<Backend> {

@@ -60,8 +60,9 @@ export class RedisContext {
   }
 }
 
+/** A reply error from the script or command itself; Redis refusing to serve (out of memory, loading, busy) is an outage. */
 function isReplyError(error: unknown): boolean {
-  return (error as Error)?.name === 'ReplyError';
+  return (error as Error)?.name === 'ReplyError' && !/^(OOM|LOADING|BUSY|MASTERDOWN|READONLY)/.test((error as Error).message);
 }
 
 /**

@@ -194,7 +194,9 @@ export class RedisSeatStore implements SeatStore {
 
   async hold(command: HoldCommand): Promise<MutationResult> {
     const result = await this.mutate('seatHold', command, [command.userId, command.ttlMs, command.maxPerUser]);
-    if (result.events > 0) await this.ctx.run(() => this.client.sadd(this.holdsKey, command.scheduleId));
+    // The hold is done; failing to list the schedule for the sweep must not turn it into a 503.
+    // If it does fail, the schedule's next mutation still expires the hold.
+    if (result.events > 0) await this.client.sadd(this.holdsKey, command.scheduleId).catch(() => undefined);
     return result;
   }
 
