@@ -4,6 +4,7 @@ const MAX_ID = 2_147_483_647;
 
 /** Ids are positive 32-bit integers written in plain decimal: no signs, exponents or hex. */
 export const idPattern = '^[1-9][0-9]{0,9}$';
+const ID = new RegExp(idPattern);
 
 export const scheduleParams = {
   type: 'object',
@@ -29,7 +30,7 @@ export function seatIdsBody(maxSeats: number) {
 }
 
 export function parseId(text: string, what: string): number {
-  const id = new RegExp(idPattern).test(text) ? Number(text) : NaN;
+  const id = ID.test(text) ? Number(text) : NaN;
   if (!(id <= MAX_ID)) throw new ApiError('BAD_REQUEST', `${what} must be an integer between 1 and ${MAX_ID}`);
   return id;
 }
