@@ -60,7 +60,8 @@ local function begin(first)
   return nil
 end
 local function done(first, count)
-  local out = {'ok', last or tonumber(redis.call('HGET', meta, 'offset') or '0'), epoch, count}
+  local layout = redis.call('HMGET', meta, 'rows', 'cols')
+  local out = {'ok', last or tonumber(redis.call('HGET', meta, 'offset') or '0'), epoch, count, layout[1], layout[2]}
   for i = first, #ARGV do out[#out + 1] = redis.call('HGET', seats, ARGV[i]) or '' end
   return out
 end
@@ -233,24 +234,10 @@ export class RedisSeatStore implements SeatStore {
     const reply = (await this.call(script, command.scheduleId, command.now, ...args, ...command.seatIds)) as unknown as Reply;
     if (reply[0] === 'err' && reply[1] === 'TOO_LATE') throw new StorageUnavailableError(new Error('request reached Redis after its deadline'));
     if (reply[0] === 'err') throw new SeatError(reply[1] as SeatErrorCode, reply.slice(2).map(Number));
-    const [, offset, epoch, events, ...fields] = reply;
-    const layout = await this.layoutOf(command.scheduleId);
+    const [, offset, epoch, events, rows, cols, ...fields] = reply;
+    const layout = { rows: Number(rows), seatsPerRow: Number(cols) };
     const eventId: EventId = { offset: Number(offset), epoch: String(epoch) };
     return { seats: command.seatIds.map((id, i) => toSeat(layout, id, String(fields[i] ?? ''))), eventId, events: Number(events) };
-  }
-
-  private readonly layouts = new Map<number, Layout>();
-
-  /** Layouts never change once created, so each instance reads one once. */
-  private async layoutOf(scheduleId: number): Promise<Layout> {
-    let layout = this.layouts.get(scheduleId);
-    if (!layout) {
-      const { meta } = topicKeys(this.ctx.prefix, scheduleTopic(scheduleId));
-      const [rows, cols] = await this.ctx.run(() => this.client.hmget(meta, 'rows', 'cols'));
-      layout = { rows: Number(rows), seatsPerRow: Number(cols) };
-      this.layouts.set(scheduleId, layout);
-    }
-    return layout;
   }
 
   private call(script: string, scheduleId: number, now: number, ...args: (string | number)[]): Promise<unknown> {

@@ -30,6 +30,11 @@ async function request(url: string, init: RequestInit = {}): Promise<Answer> {
   return { status: response.status, contentType, body: contentType.startsWith('application/json') ? JSON.parse(text) : text };
 }
 
+/** POST /api/schedules/1/seats/hold with a raw body and exactly these headers. */
+function rawHold(url: string, body: string, headers: Record<string, string>): Promise<Answer> {
+  return request(`${url}/api/schedules/1/seats/hold`, { method: 'POST', headers, body });
+}
+
 function expectError(answer: Answer, status: number, error: string): void {
   expect({ status: answer.status, contentType: answer.contentType }).toEqual({ status, contentType: expect.stringMatching(/^application\/json/) });
   expect(answer.body).toEqual(expect.objectContaining({ error, message: expect.any(String) }));
@@ -201,11 +206,7 @@ describe('bad input', () => {
       ['an empty body', ''],
       ['a trailing comma', '{"seatIds": [1],}'],
     ])('refuses %s with 400 INVALID_JSON', async (_what, body) => {
-      const answer = await request(`${server.url}/api/schedules/1/seats/hold`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${guest.token}` },
-        body,
-      });
+      const answer = await rawHold(server.url, body, { 'content-type': 'application/json', authorization: `Bearer ${guest.token}` });
       expectError(answer, 400, 'INVALID_JSON');
       await expectNothingChanged();
     });
@@ -215,33 +216,21 @@ describe('bad input', () => {
       ['application/xml', '<seatIds><id>1</id></seatIds>'],
       ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="seatIds"\r\n\r\n1\r\n--x--\r\n'],
     ])('refuses a %s body with 415 UNSUPPORTED_MEDIA_TYPE', async (contentType, body) => {
-      const answer = await request(`${server.url}/api/schedules/1/seats/hold`, {
-        method: 'POST',
-        headers: { 'content-type': contentType, authorization: `Bearer ${guest.token}` },
-        body,
-      });
+      const answer = await rawHold(server.url, body, { 'content-type': contentType, authorization: `Bearer ${guest.token}` });
       expectError(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
       await expectNothingChanged();
     });
 
     it('refuses a text/plain body (what fetch sends for a bare string) with 415, not as a schema error', async () => {
       // fastify parses text/plain by default, so the JSON-only API must refuse it itself.
-      const answer = await request(`${server.url}/api/schedules/1/seats/hold`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${guest.token}` },
-        body: '{"seatIds":[1]}',
-      });
+      const answer = await rawHold(server.url, '{"seatIds":[1]}', { authorization: `Bearer ${guest.token}` });
       await expectNothingChanged();
       expectError(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
 
     it('refuses a body over 16 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
       const body = JSON.stringify({ seatIds: [1], pad: 'x'.repeat(16 * 1024) });
-      const answer = await request(`${server.url}/api/schedules/1/seats/hold`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${guest.token}` },
-        body,
-      });
+      const answer = await rawHold(server.url, body, { 'content-type': 'application/json', authorization: `Bearer ${guest.token}` });
       expectError(answer, 413, 'PAYLOAD_TOO_LARGE');
       await expectNothingChanged();
     });
@@ -256,11 +245,7 @@ describe('bad input', () => {
 
   describe('identity', () => {
     function holdAs(headers: Record<string, string>): Promise<Answer> {
-      return request(`${server.url}/api/schedules/1/seats/hold`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ seatIds: [1] }),
-      });
+      return rawHold(server.url, JSON.stringify({ seatIds: [1] }), { 'content-type': 'application/json', ...headers });
     }
 
     it('refuses a mutation without identity with 401 UNAUTHORIZED', async () => {
