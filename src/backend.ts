@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { EventBus } from './bus/event-bus.js';
 import { LocalBus } from './bus/local-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
@@ -44,25 +44,28 @@ const redisOptions: RedisOptions = {
 };
 
 /**
- * Many instances as one (DESIGN §4). The command connection never queues while disconnected,
- * so a request that got 503 can never be applied later; the subscriber connection does queue
- * (subscriptions) and ioredis re-subscribes after a reconnect.
+ * Many instances as one (DESIGN §4), on one Redis or a Redis Cluster (sharded pub/sub). The
+ * command connection never queues while disconnected, so a request that got 503 is never applied
+ * later; the subscriber connection does queue (subscriptions) and ioredis re-subscribes after a
+ * reconnect.
  */
-export async function redisBackend(config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'replayLimit'>): Promise<Backend> {
-  const url = config.redisUrl ?? 'redis://127.0.0.1:6379';
-  const client = new Redis(url, { ...redisOptions, enableOfflineQueue: false });
-  const subscriber = new Redis(url, { ...redisOptions, commandTimeout: undefined, enableOfflineQueue: true });
+export async function redisBackend(
+  config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisKeyPrefix' | 'replayLimit'>,
+): Promise<Backend> {
+  const sharded = config.redisClusterNodes !== undefined;
+  const where = sharded ? `the Redis Cluster at ${config.redisClusterNodes!.join(',')}` : `Redis at ${redact(config.redisUrl ?? DEFAULT_URL)}`;
+  const [client, subscriber] = sharded ? clusterClients(config.redisClusterNodes!) : redisClients(config.redisUrl ?? DEFAULT_URL);
   // Errors surface through commands (503) and readiness; without listeners ioredis would log each.
   client.on('error', () => undefined);
   subscriber.on('error', () => undefined);
-  const ctx = new RedisContext(client, config.redisKeyPrefix, config.replayLimit);
+  const ctx = new RedisContext(client, config.redisKeyPrefix, config.replayLimit, sharded);
   try {
     await Promise.all([client.connect(), subscriber.connect()]);
     await ctx.refresh();
   } catch (error) {
     client.disconnect();
     subscriber.disconnect();
-    throw new Error(`cannot reach Redis at ${redact(url)}: ${(error as Error).message}`);
+    throw new Error(`cannot reach ${where}: ${(error as Error).message}`);
   }
   const bus = new RedisBus(ctx, subscriber);
   const store = new RedisSeatStore(ctx);
@@ -86,10 +89,33 @@ export async function redisBackend(config: Pick<Config, 'redisUrl' | 'redisKeyPr
   };
 }
 
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+function redisClients(url: string): [Redis, Redis] {
+  return [
+    new Redis(url, { ...redisOptions, enableOfflineQueue: false }),
+    new Redis(url, { ...redisOptions, commandTimeout: undefined, enableOfflineQueue: true }),
+  ];
+}
+
+function clusterClients(nodes: string[]): [Cluster, Cluster] {
+  const seeds = nodes.map((node) => {
+    const [host, port] = node.split(':') as [string, string];
+    return { host, port: Number(port) };
+  });
+  const { retryStrategy, lazyConnect, ...nodeOptions } = redisOptions;
+  const options = { lazyConnect, clusterRetryStrategy: retryStrategy, redisOptions: nodeOptions };
+  return [
+    new Cluster(seeds, { ...options, enableOfflineQueue: false }),
+    // One subscriber connection per shard: SSUBSCRIBE goes to the shard that owns the channel's slot.
+    new Cluster(seeds, { ...options, shardedSubscribers: true, redisOptions: { ...nodeOptions, commandTimeout: undefined } }),
+  ];
+}
+
 function redact(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 export function createBackend(config: Config): Promise<Backend> {
-  return config.redisUrl ? redisBackend(config) : Promise.resolve(memoryBackend(config));
+  return config.redisUrl || config.redisClusterNodes ? redisBackend(config) : Promise.resolve(memoryBackend(config));
 }

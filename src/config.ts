@@ -27,8 +27,10 @@ export interface Config {
   maxHoldPerUser: number;
   logLevel: LogLevel;
   demoSchedule: boolean;
-  /** Redis connection URL; unset = the embedded memory backend. */
+  /** Redis connection URL; unset (and no cluster nodes) = the embedded memory backend. */
   redisUrl: string | undefined;
+  /** Redis Cluster seed nodes (`host:port`); takes precedence over redisUrl. */
+  redisClusterNodes: string[] | undefined;
   /** In front of every Redis key and channel, so deployments can share one Redis. */
   redisKeyPrefix: string;
   /** How long SIGTERM waits for streams to close before the process exits anyway. */
@@ -60,6 +62,7 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   demoSchedule: true,
   shutdownGraceMs: 5_000,
   redisUrl: undefined,
+  redisClusterNodes: undefined,
   redisKeyPrefix: 'seatstream:',
 });
 
@@ -103,6 +106,16 @@ function redisUrl(env: Env): string | undefined {
   return raw;
 }
 
+function clusterNodes(env: Env): string[] | undefined {
+  const raw = env.REDIS_CLUSTER_NODES?.trim();
+  if (!raw) return undefined;
+  const nodes = raw.split(',').map((n) => n.trim());
+  for (const node of nodes) {
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(node)) throw new ConfigError(`REDIS_CLUSTER_NODES must be host:port,host:port, got "${node}"`);
+  }
+  return nodes;
+}
+
 function keyPrefix(env: Env, fallback: string): string {
   const raw = env.REDIS_KEY_PREFIX;
   if (raw === undefined) return fallback;
@@ -132,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     demoSchedule: bool(env, 'DEMO_SCHEDULE', d.demoSchedule),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', d.shutdownGraceMs, 0, 120_000),
     redisUrl: redisUrl(env),
+    redisClusterNodes: clusterNodes(env),
     redisKeyPrefix: keyPrefix(env, d.redisKeyPrefix),
   };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { BusEvent, BusListener, EventBus, History } from './event-bus.js';
 import { formatEventId, type EventId } from './event-id.js';
 import { LUA_TOPIC, topicKeys, type RedisContext } from './redis-context.js';
@@ -70,18 +70,24 @@ export class RedisBus implements EventBus {
 
   constructor(
     private readonly ctx: RedisContext,
-    private readonly subscriber: Redis,
+    private readonly subscriber: Redis | Cluster,
   ) {
     ctx.client.defineCommand('busAppend', { numberOfKeys: 2, lua: APPEND });
     ctx.client.defineCommand('busHead', { numberOfKeys: 1, lua: HEAD });
     ctx.client.defineCommand('busReadAfter', { numberOfKeys: 2, lua: READ_AFTER });
     this.scripts = ctx.client as unknown as Scripts;
-    subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    subscriber.on(ctx.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.onMessage(channel, message));
     // After a reconnect ioredis re-subscribes by itself; what was published meanwhile is read back.
     subscriber.on('ready', () => {
       for (const topic of this.live.keys()) this.catchUp(topic);
     });
+    // A Cluster's per-shard subscribers reconnect out of sight, and a lost last message leaves no
+    // later one to reveal the gap: so every topic's head is also checked now and then.
+    this.healer = setInterval(() => void this.heal(), HEAL_MS);
+    this.healer.unref();
   }
+
+  private readonly healer: NodeJS.Timeout;
 
   async append(topic: string, data: string): Promise<BusEvent> {
     const keys = topicKeys(this.ctx.prefix, topic);
@@ -107,7 +113,7 @@ export class RedisBus implements EventBus {
       this.live.delete(topic);
       const { channel } = topicKeys(this.ctx.prefix, topic);
       this.byChannel.delete(channel);
-      void this.subscriber.unsubscribe(channel).catch(() => undefined);
+      void (this.ctx.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)).catch(() => undefined);
     };
   }
 
@@ -127,6 +133,7 @@ export class RedisBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.healer);
     this.live.clear();
     this.byChannel.clear();
   }
@@ -139,7 +146,7 @@ export class RedisBus implements EventBus {
       const head = await this.head(topic);
       live.epoch = head.epoch;
       live.last = head.offset;
-      await this.subscriber.subscribe(channel);
+      await (this.ctx.sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel));
     } catch {
       // Redis is down: the subscriber's 'ready' will catch up once it is back.
     }
@@ -169,6 +176,20 @@ export class RedisBus implements EventBus {
     live.last = event.offset;
     for (const listener of live.listeners) listener(event);
     return true;
+  }
+
+  /** Catches up every live topic whose head moved past what was delivered. */
+  private async heal(): Promise<void> {
+    for (const [topic, live] of this.live) {
+      if (live.reading || live.last < 0) continue;
+      const { meta } = topicKeys(this.ctx.prefix, topic);
+      try {
+        const [offset, epoch] = await this.ctx.client.hmget(meta, 'offset', 'epoch');
+        if (epoch !== live.epoch || Number(offset ?? 0) > live.last) this.catchUp(topic);
+      } catch {
+        return; // Redis unreachable: the next round tries again
+      }
+    }
   }
 
   /**
@@ -222,6 +243,7 @@ export class RedisBus implements EventBus {
 }
 
 const CATCH_UP_RETRY_MS = 200;
+const HEAL_MS = 1_000;
 
 function toEvents(topic: string, reply: string[]): BusEvent[] {
   const epoch = reply[0]!;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { newEpoch } from './event-id.js';
 import { StorageUnavailableError } from './unavailable-error.js';
 
@@ -12,41 +12,35 @@ export function topicKeys(prefix: string, topic: string) {
 }
 
 /**
- * What every script needs to know about the Redis it runs on. A Redis restarted from an AOF
- * that was not fsynced on every write can come back with offsets rolled back; ids minted again
- * would then name other events. So each topic remembers the run id of the Redis that minted its
- * epoch, and a script that sees another run id starts a new epoch — unless every write was
- * durable (`appendfsync always`). See DESIGN §4.
+ * What every script needs to know about where it runs. A Redis restarted from an AOF that was
+ * not fsynced on every write can come back with offsets rolled back; ids minted again would then
+ * name other events. So each topic remembers the run id of the Redis (the shard, on a Cluster)
+ * that minted its epoch — the script reads it from INFO itself — and a script that sees another
+ * run id starts a new epoch, unless every write was durable (`appendfsync always` on every
+ * master). See DESIGN §4.
  */
 export class RedisContext {
-  runId = '';
   durable = false;
 
   constructor(
-    readonly client: Redis,
+    readonly client: Redis | Cluster,
     readonly prefix: string,
     readonly replayLimit: number,
+    /** Redis Cluster: events go out with SPUBLISH (sharded pub/sub), else PUBLISH. */
+    readonly sharded: boolean,
   ) {
     client.on('ready', () => void this.refresh().catch(() => undefined));
   }
 
   async refresh(): Promise<void> {
-    const info = await this.client.info('server');
-    this.runId = /run_id:(\w+)/.exec(info)?.[1] ?? '';
-    const persistence = await this.client.info('persistence');
-    const aof = /aof_enabled:1/.test(persistence);
-    let fsync = '';
-    try {
-      fsync = ((await this.client.config('GET', 'appendfsync')) as string[])[1] ?? '';
-    } catch {
-      // CONFIG may be renamed away on managed Redis: assume not durable, which is the safe side.
-    }
-    this.durable = aof && fsync === 'always';
+    const nodes = 'nodes' in this.client ? this.client.nodes('master') : [this.client];
+    const durable = await Promise.all(nodes.map((node) => isDurable(node)));
+    this.durable = durable.length > 0 && durable.every(Boolean);
   }
 
-  /** ARGV[1..4] of every script: run id, durable flag, an epoch to use if a new one is due, replay limit. */
+  /** ARGV[1..4] of every script: publish command, durable flag, an epoch to use if a new one is due, replay limit. */
   epochArgs(): [string, string, string, number] {
-    return [this.runId, this.durable ? '1' : '0', newEpoch(), this.replayLimit];
+    return [this.sharded ? 'SPUBLISH' : 'PUBLISH', this.durable ? '1' : '0', newEpoch(), this.replayLimit];
   }
 
   /** Runs a command, turning connection trouble into StorageUnavailableError. */
@@ -61,6 +55,15 @@ export class RedisContext {
 }
 
 /** A reply error from the script or command itself; Redis refusing to serve (out of memory, loading, busy) is an outage. */
+async function isDurable(node: Redis): Promise<boolean> {
+  if (!/aof_enabled:1/.test(await node.info('persistence'))) return false;
+  try {
+    return ((await node.config('GET', 'appendfsync')) as string[])[1] === 'always';
+  } catch {
+    return false; // CONFIG may be renamed away on managed Redis: assume not durable, the safe side
+  }
+}
+
 function isReplyError(error: unknown): boolean {
   return (error as Error)?.name === 'ReplyError' && !/^(OOM|LOADING|BUSY|MASTERDOWN|READONLY)/.test((error as Error).message);
 }
@@ -72,24 +75,25 @@ function isReplyError(error: unknown): boolean {
  */
 export const LUA_TOPIC = `
 local function topic_epoch(meta)
+  local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
   local fields = redis.call('HMGET', meta, 'epoch', 'run', 'offset')
-  local epoch, run = fields[1], fields[2]
+  local epoch = fields[1]
   if not epoch then
     epoch = ARGV[3]
-    redis.call('HSET', meta, 'epoch', epoch, 'run', ARGV[1], 'since', fields[3] or 0)
-  elseif run ~= ARGV[1] then
+    redis.call('HSET', meta, 'epoch', epoch, 'run', run, 'since', fields[3] or 0)
+  elseif fields[2] ~= run then
     if ARGV[2] ~= '1' then
       epoch = ARGV[3]
       redis.call('HSET', meta, 'epoch', epoch, 'since', fields[3] or 0)
     end
-    redis.call('HSET', meta, 'run', ARGV[1])
+    redis.call('HSET', meta, 'run', run)
   end
   return epoch
 end
 local function append_event(meta, stream, channel, epoch, data)
   local offset = redis.call('HINCRBY', meta, 'offset', 1)
   redis.call('XADD', stream, 'MAXLEN', '~', ARGV[4], offset .. '-0', 'd', data)
-  redis.call('PUBLISH', channel, offset .. ' ' .. epoch .. ' ' .. data)
+  redis.call(ARGV[1], channel, offset .. ' ' .. epoch .. ' ' .. data)
   return offset
 end
 `;

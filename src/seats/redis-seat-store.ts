@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { EventId } from '../bus/event-id.js';
 import { COMMAND_TIMEOUT_MS, LUA_TOPIC, topicKeys, type RedisContext } from '../bus/redis-context.js';
 import { StorageUnavailableError } from '../bus/unavailable-error.js';
@@ -158,7 +158,7 @@ type Script = (meta: string, stream: string, seats: string, expiry: string, ...a
  * of its topic, `{schedule:42}`, so the store runs unchanged on Redis Cluster.
  */
 export class RedisSeatStore implements SeatStore {
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
   /** Schedules that may have holds, for the sweep; a plain set outside any one slot. */
   private readonly holdsKey: string;
 

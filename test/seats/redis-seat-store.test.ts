@@ -11,7 +11,7 @@ const url = process.env.TEST_REDIS_URL ?? redis?.url;
 const backends: Backend[] = [];
 
 async function backend(replayLimit: number): Promise<Backend> {
-  const created = await redisBackend({ redisUrl: url, redisKeyPrefix: uniquePrefix('contract'), replayLimit });
+  const created = await redisBackend({ redisUrl: url, redisClusterNodes: undefined, redisKeyPrefix: uniquePrefix('contract'), replayLimit });
   backends.push(created);
   return created;
 }
