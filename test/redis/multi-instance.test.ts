@@ -1,23 +1,30 @@
+import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
 import { SseClient } from '../support/sse-client.js';
 import { eventually, get, hold, newGuest, release, startServer, type TestServer } from '../support/server.js';
-import { redisTestsEnabled, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-server.js';
+import { redisServerAvailable, redisTestsEnabled, startRedis, startRedisCluster, uniquePrefix } from '../support/redis-server.js';
 
 const enabled = redisTestsEnabled('multi-instance over Redis');
 const SECRET = 'a-session-secret-shared-by-all-instances';
 const ADMIN = 'admin-token-for-tests-0123';
 
-describe.skipIf(!enabled)('several instances on one Redis', () => {
-  let redis: RedisProcess | undefined;
-  let url: string;
+interface Deployment {
+  connection: Partial<Config>;
+  stop(): Promise<void>;
+}
+
+/** One suite, run on a single Redis and on a 3-master Redis Cluster. */
+function describeInstances(name: string, deploy: () => Promise<Deployment>, enabledHere: boolean): void {
+describe.skipIf(!enabledHere)(name, () => {
+  let deployment: Deployment;
   let instances: TestServer[] = [];
 
   beforeAll(async () => {
-    redis = process.env.TEST_REDIS_URL ? undefined : await startRedis();
-    url = process.env.TEST_REDIS_URL ?? redis!.url;
+    deployment = await deploy();
   });
   afterAll(async () => {
-    await redis?.stop();
+    await deployment?.stop();
   });
   afterEach(async () => {
     await Promise.all(instances.map((i) => i.close()));
@@ -27,7 +34,7 @@ describe.skipIf(!enabled)('several instances on one Redis', () => {
   async function cluster(count: number, overrides = {}, prefix = uniquePrefix('multi')): Promise<TestServer[]> {
     const started: TestServer[] = [];
     for (let i = 0; i < count; i++) {
-      started.push(await startServer({ redisUrl: url, redisKeyPrefix: prefix, sessionSecret: SECRET, adminToken: ADMIN, ...overrides }));
+      started.push(await startServer({ ...deployment.connection, redisKeyPrefix: prefix, sessionSecret: SECRET, adminToken: ADMIN, ...overrides }));
     }
     instances.push(...started);
     return started;
@@ -58,6 +65,48 @@ describe.skipIf(!enabled)('several instances on one Redis', () => {
     for (const e of viewers[0]!.seatEvents()) last.set(e.scheduleSeatId, e.status);
     for (const [seat, status] of last) expect(seats[seat - 1]!.status).toBe(status);
     viewers.forEach((v) => v.close());
+  });
+
+  it('keeps each schedule\'s events to its own subscribers when schedules live on different shards', async () => {
+    const nodes = await cluster(2);
+    for (const id of [2, 3, 4]) {
+      const created = await fetch(`${nodes[0]!.url}/api/schedules/${id}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ rows: 1, seatsPerRow: 10 }),
+      });
+      expect(created.status).toBe(201);
+    }
+    if (deployment.connection.redisClusterNodes) {
+      const [host, port] = deployment.connection.redisClusterNodes[0]!.split(':');
+      const admin = new Cluster([{ host: host!, port: Number(port) }]);
+      const owners = new Set<string>();
+      const slots = (await admin.cluster('SLOTS')) as unknown as Array<[number, number, [string, number]]>;
+      for (const id of [1, 2, 3, 4]) {
+        const slot = (await admin.cluster('KEYSLOT', `{schedule:${id}}`)) as number;
+        owners.add(String(slots.find(([from, to]) => slot >= from && slot <= to)![2][1]));
+      }
+      admin.disconnect();
+      expect(owners.size).toBeGreaterThan(1); // the test really spans shards
+    }
+    const viewers = await Promise.all([1, 2, 3, 4].map((id, i) => SseClient.connect(`${nodes[i % 2]!.url}/api/schedules/${id}/seats/events`)));
+    await eventually(() => expect(nodes[0]!.app.seatstream.hub.topicCount + nodes[1]!.app.seatstream.hub.topicCount).toBe(4));
+    const guest = await newGuest(nodes[0]!.url);
+    for (const id of [1, 2, 3, 4]) {
+      expect((await hold(nodes[id % 2]!.url, guest, [id, id + 1], id)).status).toBe(200);
+    }
+    for (const [i, viewer] of viewers.entries()) {
+      await viewer.waitForSeatEvents(2);
+      expect(viewer.seatEvents().map((e) => [e.scheduleId, e.scheduleSeatId])).toEqual([
+        [i + 1, i + 1],
+        [i + 1, i + 2],
+      ]);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const viewer of viewers) {
+      expect(viewer.seatEvents()).toHaveLength(2);
+      viewer.close();
+    }
   });
 
   it('resumes on another instance with no gap and no duplicate', async () => {
@@ -126,3 +175,24 @@ describe.skipIf(!enabled)('several instances on one Redis', () => {
     viewer.close();
   });
 });
+}
+
+describeInstances(
+  'several instances on one Redis',
+  async () => {
+    if (process.env.TEST_REDIS_URL) return { connection: { redisUrl: process.env.TEST_REDIS_URL }, stop: async () => {} };
+    const redis = await startRedis();
+    return { connection: { redisUrl: redis.url }, stop: () => redis.stop() };
+  },
+  enabled,
+);
+
+// A Cluster needs restartable servers of our own: TEST_REDIS_URL cannot stand in for it.
+describeInstances(
+  'several instances on a 3-master Redis Cluster',
+  async () => {
+    const cluster = await startRedisCluster(3);
+    return { connection: { redisClusterNodes: cluster.nodes }, stop: () => cluster.stop() };
+  },
+  enabled && (redisServerAvailable() || process.env.CI === 'true'),
+);

@@ -98,3 +98,30 @@ let prefixes = 0;
 export function uniquePrefix(name: string): string {
   return `test:${name}:${process.pid}:${Date.now().toString(36)}:${prefixes++}:`;
 }
+
+export interface RedisClusterProcess {
+  /** `host:port` of every master, as REDIS_CLUSTER_NODES takes them. */
+  nodes: string[];
+  stop(): Promise<void>;
+}
+
+/** Three masters (no replicas) joined with `redis-cli --cluster create`, on free loopback ports. */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterProcess> {
+  const servers: RedisProcess[] = [];
+  for (let i = 0; i < masters; i++) {
+    servers.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '2000']));
+  }
+  const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
+  const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+  const deadline = Date.now() + 15_000;
+  for (const node of nodes) {
+    for (;;) {
+      const info = spawnSync('redis-cli', ['-p', node.split(':')[1]!, 'cluster', 'info'], { encoding: 'utf8' }).stdout;
+      if (info.includes('cluster_state:ok')) break;
+      if (Date.now() > deadline) throw new Error(`cluster node ${node} never became ok`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return { nodes, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
+}
