@@ -128,4 +128,42 @@ describe.skipIf(!enabled)('Redis faults', () => {
     expect(client.events[0]!.id!.split('@')[1]).not.toBe(first.body.eventId.split('@')[1]);
     client.close();
   }, 30_000);
+
+  it('after a restart without persistence: schedules must be restored, and every client gets a snapshot of a new epoch', async () => {
+    redis = await startRedis(); // --save '' --appendonly no: a restart loses everything
+    const ADMIN = 'admin-token-for-tests-0123';
+    const [a, b] = await nodes(2, { adminToken: ADMIN, demoSchedule: false });
+    const restore = () =>
+      fetch(`${a!.url}/api/schedules/1`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ rows: 2, seatsPerRow: 10 }),
+      });
+    expect((await restore()).status).toBe(201);
+    const guest = await newGuest(a!.url);
+    const before = await hold(a!.url, guest, [1, 2]);
+    const connected = await SseClient.connect(`${b!.url}/api/schedules/1/seats/events`, { 'last-event-id': before.body.eventId });
+    await eventually(() => expect(b!.app.seatstream.hub.topicCount).toBe(1));
+
+    await redis.kill('SIGKILL');
+    await redis.restart();
+    await eventually(async () => expect((await get(a!.url, '/readyz')).status).toBe(200), 10_000);
+    expect((await get(a!.url, '/api/schedules/1/seats')).status).toBe(404); // the seat map itself is gone
+    expect((await restore()).status).toBe(201);
+    expect((await hold(a!.url, guest, [5])).status).toBe(200);
+
+    // The connected client resyncs from a snapshot of the new epoch, never applying offsets of the new
+    // epoch on top of the old map.
+    await connected.waitFor((c) => c.events.some((e) => e.event === 'snapshot'), 10_000);
+    const snapshot = connected.events.find((e) => e.event === 'snapshot')!;
+    expect(snapshot.id!.split('@')[1]).not.toBe(before.body.eventId.split('@')[1]);
+    const seats = JSON.parse(snapshot.data).seats as Array<{ id: number; status: string }>;
+    expect(seats.filter((s) => s.status !== 'AVAILABLE').map((s) => s.id)).toEqual([5]);
+    // A client resuming with an id from before the restart gets a snapshot too.
+    const resumed = await SseClient.connect(`${a!.url}/api/schedules/1/seats/events`, { 'last-event-id': before.body.eventId });
+    await resumed.waitFor((c) => c.events.length > 0);
+    expect(resumed.events[0]!.event).toBe('snapshot');
+    connected.close();
+    resumed.close();
+  }, 30_000);
 });
