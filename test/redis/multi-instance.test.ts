@@ -3,11 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { SseClient } from '../support/sse-client.js';
 import { eventually, get, hold, newGuest, release, startServer, type TestServer } from '../support/server.js';
-import { redisServerAvailable, redisTestsEnabled, startRedis, startRedisCluster, uniquePrefix } from '../support/redis-server.js';
+import { redisServerAvailable, redisTestsEnabled, startRedis, startRedisCluster, uniquePrefix, dropPrefixes } from '../support/redis-server.js';
 
 const enabled = redisTestsEnabled('multi-instance over Redis');
 const SECRET = 'a-session-secret-shared-by-all-instances';
 const ADMIN = 'admin-token-for-tests-0123';
+/** Every key prefix the suites used, dropped afterwards from a shared TEST_REDIS_URL. */
+const prefixes: string[] = [];
 
 interface Deployment {
   connection: Partial<Config>;
@@ -32,6 +34,7 @@ describe.skipIf(!enabledHere)(name, () => {
   });
 
   async function cluster(count: number, overrides = {}, prefix = uniquePrefix('multi')): Promise<TestServer[]> {
+    prefixes.push(prefix);
     const started: TestServer[] = [];
     for (let i = 0; i < count; i++) {
       started.push(await startServer({ ...deployment.connection, redisKeyPrefix: prefix, sessionSecret: SECRET, adminToken: ADMIN, ...overrides }));
@@ -180,7 +183,8 @@ describe.skipIf(!enabledHere)(name, () => {
 describeInstances(
   'several instances on one Redis',
   async () => {
-    if (process.env.TEST_REDIS_URL) return { connection: { redisUrl: process.env.TEST_REDIS_URL }, stop: async () => {} };
+    const shared = process.env.TEST_REDIS_URL;
+    if (shared) return { connection: { redisUrl: shared }, stop: () => dropPrefixes(shared, prefixes) };
     const redis = await startRedis();
     return { connection: { redisUrl: redis.url }, stop: () => redis.stop() };
   },

@@ -125,3 +125,21 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterProces
   }
   return { nodes, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
 }
+
+/** Deletes every key under the prefixes, so suites run against a shared TEST_REDIS_URL leave nothing behind. */
+export async function dropPrefixes(url: string, prefixes: string[]): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url);
+  try {
+    for (const prefix of prefixes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
