@@ -1,0 +1,139 @@
+import type { FanoutResult, IdleResult } from './scenario.js';
+import { fmt } from './scenario.js';
+
+export interface ThroughputResult {
+  scenario: string;
+  store: string;
+  concurrency: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  failed: number;
+}
+
+export interface Report {
+  date: string;
+  machine: { cpus: string; cores: number; memoryGiB: number; node: string; kernel: string };
+  mode: 'smoke' | 'full';
+  idle: IdleResult[];
+  fanout: FanoutResult[];
+  throughput: ThroughputResult[];
+  /** Highest rate at which seatstream's p99 stayed under 100 ms, where it fell behind at the top rate. */
+  sustainable: Array<{ scenario: string; subscribers: number; rate: number; p99Ms: number }>;
+}
+
+/** seatstream ÷ baseline for each fan-out run that both servers did. */
+export function ratios(report: Report) {
+  const rows = [];
+  for (const ours of report.fanout.filter((r) => r.server === 'seatstream')) {
+    const base = report.fanout.find(
+      (r) => r.server === 'baseline' && r.scenario === ours.scenario && r.subscribers === ours.subscribers && r.rate === ours.rate,
+    );
+    if (!base) continue;
+    rows.push({
+      scenario: ours.scenario,
+      subscribers: ours.subscribers,
+      rate: ours.rate,
+      throughput: ours.deliveredPerSecond / base.deliveredPerSecond,
+      p99: ours.p99Ms / base.p99Ms,
+      cpu: ours.cpuMicrosPerDelivery / base.cpuMicrosPerDelivery,
+    });
+  }
+  return rows;
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n');
+}
+
+/** The results as Markdown tables (printed at the end, and pasted into docs/benchmarks.md). */
+export function markdown(report: Report): string {
+  const parts: string[] = [];
+  parts.push(
+    table(
+      ['scenario', 'server', 'connections', 'RSS/conn KB', 'connect p50 ms', 'connect p99 ms', 'failed'],
+      report.idle.map((r) => [r.scenario, r.server, String(r.connections), fmt(r.rssPerConnectionKB), fmt(r.connectP50Ms), fmt(r.connectP99Ms), String(r.failed)]),
+    ),
+  );
+  parts.push(
+    table(
+      ['scenario', 'server', 'subs', 'schedules', 'rate/s', 'deliveries/s', 'p50 ms', 'p99 ms', 'CPU µs/delivery', 'misses', 'dups', 'closed'],
+      report.fanout.map((r) => [
+        r.scenario,
+        r.server,
+        String(r.subscribers),
+        String(r.schedules),
+        String(r.rate),
+        fmt(r.deliveredPerSecond, 0),
+        fmt(r.p50Ms),
+        fmt(r.p99Ms),
+        fmt(r.cpuMicrosPerDelivery, 2),
+        String(r.misses),
+        String(r.duplicates),
+        String(r.closed),
+      ]),
+    ),
+  );
+  parts.push(
+    table(
+      ['scenario', 'subs', 'rate/s', 'throughput ×', 'p99 ×', 'CPU/delivery ×'],
+      ratios(report).map((r) => [r.scenario, String(r.subscribers), String(r.rate), fmt(r.throughput, 2), fmt(r.p99, 2), fmt(r.cpu, 2)]),
+    ),
+  );
+  if (report.sustainable.length) {
+    parts.push(
+      table(
+        ['scenario', 'subs', 'highest rate with p99 < 100 ms', 'p99 ms'],
+        report.sustainable.map((s) => [s.scenario, String(s.subscribers), String(s.rate), fmt(s.p99Ms)]),
+      ),
+    );
+  }
+  parts.push(
+    table(
+      ['scenario', 'store', 'concurrency', 'requests/s', 'p50 ms', 'p99 ms', 'failed'],
+      report.throughput.map((r) => [r.scenario, r.store, String(r.concurrency), fmt(r.requestsPerSecond, 0), fmt(r.p50Ms, 2), fmt(r.p99Ms, 2), String(r.failed)]),
+    ),
+  );
+  return parts.join('\n\n');
+}
+
+/** Latency (p99) and CPU per delivery against subscribers, seatstream beside the baseline, at 10 events/s on one schedule. */
+export function svg(report: Report): string {
+  const series = (server: string) =>
+    report.fanout
+      .filter((r) => r.server === server && r.scenario === 'W2' && r.rate === 10)
+      .sort((a, b) => a.subscribers - b.subscribers);
+  const ours = series('seatstream');
+  const base = series('baseline');
+  const panel = (x0: number, title: string, pick: (r: FanoutResult) => number, unit: string) => {
+    const points = [...ours, ...base].map(pick).filter(Number.isFinite);
+    const max = Math.max(1e-9, ...points) * 1.15;
+    const subs = [...new Set([...ours, ...base].map((r) => r.subscribers))].sort((a, b) => a - b);
+    const sx = (s: number) => x0 + 50 + (subs.length > 1 ? (subs.indexOf(s) / (subs.length - 1)) * 260 : 130);
+    const sy = (v: number) => 250 - (v / max) * 200;
+    const line = (rows: FanoutResult[], color: string) =>
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${rows.map((r) => `${sx(r.subscribers)},${sy(pick(r))}`).join(' ')}"/>` +
+      rows.map((r) => `<circle cx="${sx(r.subscribers)}" cy="${sy(pick(r))}" r="4" fill="${color}"><title>${fmt(pick(r), 2)} ${unit}</title></circle>` +
+        `<text x="${sx(r.subscribers) + 6}" y="${sy(pick(r)) - 6}" font-size="11" fill="${color}">${fmt(pick(r), 1)}</text>`).join('');
+    return (
+      `<text x="${x0 + 180}" y="30" font-size="14" text-anchor="middle" font-weight="bold">${title}</text>` +
+      `<line x1="${x0 + 40}" y1="250" x2="${x0 + 330}" y2="250" stroke="#888"/><line x1="${x0 + 40}" y1="45" x2="${x0 + 40}" y2="250" stroke="#888"/>` +
+      subs.map((s) => `<text x="${sx(s)}" y="268" font-size="11" text-anchor="middle">${s}</text>`).join('') +
+      `<text x="${x0 + 185}" y="286" font-size="11" text-anchor="middle">subscribers (one schedule, 10 events/s)</text>` +
+      `<text x="${x0 + 12}" y="150" font-size="11" transform="rotate(-90 ${x0 + 12} 150)" text-anchor="middle">${unit}</text>` +
+      line(base, '#c0392b') +
+      line(ours, '#2471a3')
+    );
+  };
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="740" height="330" viewBox="0 0 740 330" font-family="sans-serif">
+<rect width="740" height="330" fill="white"/>
+${panel(0, 'p99 latency', (r) => r.p99Ms, 'ms')}
+${panel(370, 'server CPU per delivery', (r) => r.cpuMicrosPerDelivery, 'µs')}
+<rect x="250" y="300" width="12" height="12" fill="#2471a3"/><text x="266" y="311" font-size="12">seatstream</text>
+<rect x="360" y="300" width="12" height="12" fill="#c0392b"/><text x="376" y="311" font-size="12">baseline (raw Node SSE)</text>
+<text x="730" y="324" font-size="10" text-anchor="end" fill="#666">${report.date} · ${report.machine.cpus} ×${report.machine.cores}</text>
+</svg>
+`;
+}

@@ -1,0 +1,161 @@
+/**
+ * `npm run bench` — seatstream's fan-out throughput, latency and connection cost, measured beside
+ * a minimal raw Node SSE server (bench/baseline-server.ts) in the same run, on loopback.
+ *   npm run bench                 the full run (several minutes; not in CI)
+ *   npm run bench -- --smoke      small numbers, < 30 s, run by .ci/run so the instrument never rots
+ * Writes bench/results/<mode>.json, prints the tables, and (full run) docs/benchmarks.svg.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startRedis } from '../test/support/redis-server.js';
+import { startBaseline, startSeatstream, type ServerHandle } from './lib/processes.js';
+import { requestThroughput } from './lib/publisher.js';
+import { markdown, ratios, svg, type Report } from './lib/report.js';
+import { fanout, fmt, idle, setUp, type FanoutSpec } from './lib/scenario.js';
+
+const smoke = process.argv.includes('--smoke');
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+const plan = smoke
+  ? {
+      idle: 200,
+      w2: [{ subscribers: 200, rates: [20, 100] }],
+      w3: { subscribers: 200, schedules: 20, rate: 100 },
+      w4: { subscribers: 200, rate: 20 },
+      durationMs: 1_000,
+      throughputMs: 1_000,
+      workers: 2,
+      search: [] as number[],
+    }
+  : {
+      idle: 10_000,
+      w2: [
+        { subscribers: 2_000, rates: [10, 50, 200] },
+        { subscribers: 10_000, rates: [10] },
+      ],
+      w3: { subscribers: 10_000, schedules: 1_000, rate: 1_000 },
+      w4: { subscribers: 2_000, rate: 50 },
+      durationMs: 10_000,
+      throughputMs: 5_000,
+      workers: 4,
+      search: [150, 100, 75, 50, 25],
+    };
+
+/** W5 runs on a schedule of its own, away from seats the fan-out runs left held. */
+const W5_SCHEDULE = 999;
+
+const progress = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+async function withServer<T>(start: () => Promise<ServerHandle>, use: (server: ServerHandle) => Promise<T>): Promise<T> {
+  const server = await start();
+  try {
+    return await use(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const cpus = os.cpus();
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() },
+    mode: smoke ? 'smoke' : 'full',
+    idle: [],
+    fanout: [],
+    throughput: [],
+    sustainable: [],
+  };
+  const spec = (scenario: string, subscribers: number, schedules: number, rates: number[]): FanoutSpec => ({
+    scenario,
+    subscribers,
+    schedules,
+    rates,
+    durationMs: plan.durationMs,
+    workers: plan.workers,
+  });
+
+  // Each server kind: W1 on a fresh process, then the fan-out runs on the same process (W1's
+  // connections closed); seatstream and the baseline take turns.
+  for (const [name, start] of [
+    ['baseline', startBaseline],
+    ['seatstream', () => startSeatstream()],
+  ] as const) {
+    await withServer(start, async (server) => {
+      progress(`W1 ${name}: ${plan.idle} idle connections …`);
+      const w1 = await idle('W1', server, plan.idle, plan.workers);
+      progress(`  → ${fmt(w1.rssPerConnectionKB)} KB RSS per connection, connect p99 ${fmt(w1.connectP99Ms)} ms`);
+      report.idle.push(w1);
+      for (const w2 of plan.w2) report.fanout.push(...(await fanout([server], spec('W2', w2.subscribers, 1, w2.rates), progress)));
+      report.fanout.push(...(await fanout([server], spec('W3', plan.w3.subscribers, plan.w3.schedules, [plan.w3.rate]), progress)));
+    });
+  }
+
+  // Where seatstream falls behind at the top W2 rate, the highest rate that keeps p99 under 100 ms.
+  const top = report.fanout.find((r) => r.server === 'seatstream' && r.scenario === 'W2' && r.rate === Math.max(...plan.w2[0]!.rates));
+  if (top && top.p99Ms >= 100 && plan.search.length) {
+    await withServer(
+      () => startSeatstream(),
+      async (server) => {
+        for (const rate of plan.search) {
+          const [run] = await fanout([server], spec('W2-search', plan.w2[0]!.subscribers, 1, [rate]), progress);
+          if (run!.p99Ms < 100) {
+            report.sustainable.push({ scenario: 'W2', subscribers: run!.subscribers, rate, p99Ms: run!.p99Ms });
+            break;
+          }
+        }
+      },
+    );
+  }
+
+  // W4: two instances on one Redis, subscribers split, holds on one; beside one instance at the same load.
+  const redis = await startRedis();
+  try {
+    const env = { REDIS_URL: redis.url };
+    const instances = [await startSeatstream(env), await startSeatstream(env)];
+    try {
+      report.fanout.push(...(await fanout(instances, spec('W4', plan.w4.subscribers, 1, [plan.w4.rate]), progress)));
+      // W5 on the Redis store, then on the memory store.
+      const token = await setUp(instances[0]!, 1, W5_SCHEDULE);
+      progress('W5 redis store: hold/release requests …');
+      const redisRun = await requestThroughput({ url: instances[0]!.url, token }, { schedule: W5_SCHEDULE, concurrency: 32, durationMs: plan.throughputMs });
+      report.throughput.push({ scenario: 'W5', store: 'redis', concurrency: 32, requestsPerSecond: redisRun.perSecond, p50Ms: redisRun.histogram.quantile(0.5), p99Ms: redisRun.histogram.quantile(0.99), failed: redisRun.failed });
+    } finally {
+      await Promise.all(instances.map((i) => i.stop()));
+    }
+  } finally {
+    await redis.stop();
+  }
+  await withServer(
+    () => startSeatstream(),
+    async (server) => {
+      report.fanout.push(...(await fanout([server], spec('W4-single', plan.w4.subscribers, 1, [plan.w4.rate]), progress)));
+      const token = await setUp(server, 1, W5_SCHEDULE);
+      progress('W5 memory store: hold/release requests …');
+      const run = await requestThroughput({ url: server.url, token }, { schedule: W5_SCHEDULE, concurrency: 32, durationMs: plan.throughputMs });
+      report.throughput.push({ scenario: 'W5', store: 'memory', concurrency: 32, requestsPerSecond: run.perSecond, p50Ms: run.histogram.quantile(0.5), p99Ms: run.histogram.quantile(0.99), failed: run.failed });
+    },
+  );
+
+  mkdirSync(`${ROOT}bench/results`, { recursive: true });
+  writeFileSync(`${ROOT}bench/results/${report.mode}.json`, JSON.stringify({ ...report, ratios: ratios(report) }, null, 2));
+  if (!smoke) writeFileSync(`${ROOT}docs/benchmarks.svg`, svg(report));
+  process.stdout.write(`\nseatstream benchmark (${report.mode}), ${report.date}, ${report.machine.cpus} ×${report.machine.cores}, Node ${report.machine.node}\n\n${markdown(report)}\n\n`);
+  process.stdout.write(`results: bench/results/${report.mode}.json${smoke ? '' : ', chart: docs/benchmarks.svg'}\n`);
+
+  // The instrument must not rot: seatstream losing or repeating an event, or a scenario that
+  // delivered nothing, fails the run.
+  const broken = report.fanout.filter(
+    (r) => r.server.startsWith('seatstream') && (r.misses > 0 || r.duplicates > 0 || r.deliveries === 0 || r.failedRequests > 0),
+  );
+  if (broken.length) {
+    process.stderr.write(`bench: seatstream lost, repeated or delivered no events, or refused requests, in: ${broken.map((r) => `${r.scenario}@${r.rate}`).join(', ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
