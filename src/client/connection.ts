@@ -1,0 +1,224 @@
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { Emitter } from './emitter.js';
+
+/** `EventSource.readyState` values (the global may not exist in Node). */
+export const CONNECTING = 0;
+export const OPEN = 1;
+export const CLOSED = 2;
+
+/** What the client needs of an EventSource: the browser's, or e.g. the `eventsource` package's in Node. */
+export interface EventSourceLike {
+  readonly readyState: number;
+  addEventListener(type: string, listener: (event: any) => void): void;
+  close(): void;
+}
+
+export type EventSourceConstructor = new (url: string, init?: { withCredentials?: boolean }) => EventSourceLike;
+
+/**
+ * - `connecting`: a new EventSource is being opened (the first, or one the client opens itself
+ *   after a backoff);
+ * - `live`: the stream is open;
+ * - `reconnecting`: the stream broke; `retryAt` is when the client tries again (epoch ms) and
+ *   `delayMs` the backoff it chose. Both are undefined while the EventSource reconnects by itself
+ *   (after the server's `retry:` hint, e.g. 250–1250 ms when an instance shuts down);
+ * - `offline`: not trying: the browser reports no network, or `maxRetries` ran out
+ *   (`reconnect()` tries again);
+ * - `closed`: `close()` was called.
+ */
+export type ConnectionState =
+  | { status: 'connecting'; attempt: number }
+  | { status: 'live'; since: number }
+  | { status: 'reconnecting'; attempt: number; delayMs: number | undefined; retryAt: number | undefined }
+  | { status: 'offline'; reason: 'network' | 'retries-exhausted' }
+  | { status: 'closed' };
+
+/** One dispatched SSE event: `message` (unnamed), `snapshot`, or the server's `error` frame. */
+export interface Frame {
+  type: 'message' | 'snapshot' | 'error';
+  data: string;
+  lastEventId: string;
+}
+
+export interface ConnectionOptions {
+  /** The URL of a new EventSource; called for every connection the client opens itself. */
+  url(): string;
+  EventSource: EventSourceConstructor;
+  withCredentials?: boolean;
+  backoff?: BackoffOptions;
+  /** Consecutive failed attempts before giving up (`offline`). Default: never give up. */
+  maxRetries?: number;
+  /** A connection open this long counts as healthy: the failure count starts again. Default 5000 ms. */
+  stableAfterMs?: number;
+  /** Follow the browser's `online` / `offline` events. Default: true where `window` exists. */
+  watchNetwork?: boolean;
+}
+
+interface ConnectionEvents {
+  state: ConnectionState;
+  frame: Frame;
+}
+
+/**
+ * An EventSource that does not give up.
+ *
+ * A healthy stream that breaks (the server ended it at its lifetime or on shutdown, an instance
+ * died, a proxy dropped it) is left to the EventSource's own reconnect: it waits for the server's
+ * `retry:` hint and sends `Last-Event-ID`, so the server resumes it without a gap. If that fails
+ * too, or the EventSource gives up (`CLOSED`: an HTTP error such as a proxy's 502, a wrong content
+ * type), or the server ended the stream with an `event: error`, the client closes it and opens a
+ * new one itself after an exponential backoff with full jitter, with a URL built from what it has
+ * applied (`url()`), so it resumes too.
+ */
+export class Connection extends Emitter<ConnectionEvents> {
+  private readonly backoff: Backoff;
+  private readonly maxRetries: number;
+  private readonly stableAfterMs: number;
+  private readonly watchNetwork: boolean;
+  private es: EventSourceLike | undefined;
+  private current: ConnectionState = { status: 'closed' };
+  private active = false;
+  private attempt = 0;
+  private stable = false;
+  private stableTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** EventSources created so far. */
+  opened = 0;
+
+  constructor(private readonly options: ConnectionOptions) {
+    super();
+    this.backoff = new Backoff(options.backoff);
+    this.maxRetries = options.maxRetries ?? Infinity;
+    this.stableAfterMs = options.stableAfterMs ?? 5000;
+    this.watchNetwork = options.watchNetwork ?? typeof window !== 'undefined';
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  open(): void {
+    if (this.active) return;
+    this.active = true;
+    this.attempt = 0;
+    if (this.watchNetwork) this.listenToNetwork(true);
+    this.create();
+  }
+
+  close(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.teardown();
+    if (this.watchNetwork) this.listenToNetwork(false);
+    this.setState({ status: 'closed' });
+  }
+
+  /** Drops the connection and opens a new one (with a fresh `url()`) after a backoff delay. */
+  restart(): void {
+    if (!this.active) return;
+    this.teardown();
+    this.fail();
+  }
+
+  /** Opens a new connection now, whatever the state (a "retry" button, the network is back). */
+  retryNow(): void {
+    if (!this.active) return;
+    this.attempt = 0;
+    this.create();
+  }
+
+  private create(): void {
+    this.teardown();
+    const es = new this.options.EventSource(this.options.url(), { withCredentials: this.options.withCredentials ?? false });
+    this.es = es;
+    this.opened++;
+    this.setState({ status: 'connecting', attempt: this.attempt });
+    es.addEventListener('open', () => {
+      if (es === this.es) this.onOpen();
+    });
+    es.addEventListener('message', (event: { data: string; lastEventId?: string }) => this.frame(es, 'message', event));
+    es.addEventListener('snapshot', (event: { data: string; lastEventId?: string }) => this.frame(es, 'snapshot', event));
+    es.addEventListener('error', (event: { data?: unknown; lastEventId?: string }) => {
+      if (es !== this.es) return;
+      // A named `error` event from the server carries data; the EventSource's own error does not.
+      if (typeof event?.data === 'string') this.frame(es, 'error', event as { data: string; lastEventId?: string });
+      else this.onError(es);
+    });
+  }
+
+  private onOpen(): void {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.stableTimer);
+    this.stableTimer = setTimeout(() => {
+      this.stable = true;
+      this.attempt = 0;
+    }, this.stableAfterMs);
+    this.setState({ status: 'live', since: Date.now() });
+  }
+
+  private frame(es: EventSourceLike, type: Frame['type'], event: { data: string; lastEventId?: string }): void {
+    if (es !== this.es) return;
+    if (type === 'error') {
+      // The server is ending this stream because it failed: back off rather than come straight back.
+      clearTimeout(this.stableTimer);
+      this.stable = false;
+    }
+    this.emit('frame', { type, data: event.data, lastEventId: event.lastEventId ?? '' });
+  }
+
+  private onError(es: EventSourceLike): void {
+    if (!this.active) return;
+    clearTimeout(this.stableTimer);
+    if (es.readyState !== CLOSED && this.stable) {
+      // First failure of a healthy stream: the EventSource reconnects by itself.
+      this.stable = false;
+      this.attempt = 1;
+      this.setState({ status: 'reconnecting', attempt: 1, delayMs: undefined, retryAt: undefined });
+      return;
+    }
+    this.teardown();
+    this.fail();
+  }
+
+  private fail(): void {
+    this.attempt++;
+    if (this.attempt > this.maxRetries) {
+      this.setState({ status: 'offline', reason: 'retries-exhausted' });
+      return;
+    }
+    const delayMs = this.backoff.delayMs(this.attempt);
+    this.setState({ status: 'reconnecting', attempt: this.attempt, delayMs, retryAt: Date.now() + delayMs });
+    this.retryTimer = setTimeout(() => this.create(), delayMs);
+  }
+
+  private teardown(): void {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.stableTimer);
+    this.stable = false;
+    const es = this.es;
+    this.es = undefined;
+    es?.close();
+  }
+
+  private setState(state: ConnectionState): void {
+    this.current = state;
+    this.emit('state', state);
+  }
+
+  private readonly onOffline = (): void => {
+    if (!this.active) return;
+    this.teardown();
+    this.setState({ status: 'offline', reason: 'network' });
+  };
+
+  private readonly onOnline = (): void => {
+    if (this.active && this.current.status === 'offline') this.retryNow();
+  };
+
+  private listenToNetwork(on: boolean): void {
+    if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return;
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    window[method]('offline', this.onOffline);
+    window[method]('online', this.onOnline);
+  }
+}

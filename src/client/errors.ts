@@ -1,0 +1,105 @@
+/** Every error the client throws. */
+export class SeatstreamError extends Error {
+  override name = 'SeatstreamError';
+}
+
+/** Error codes of the API (docs/api.md, Errors). Unknown codes from a newer server pass through as strings. */
+export type ApiErrorCode =
+  | 'BAD_REQUEST'
+  | 'INVALID_JSON'
+  | 'INVALID_LAST_EVENT_ID'
+  | 'UNAUTHORIZED'
+  | 'NOT_YOUR_HOLD'
+  | 'NOT_FOUND'
+  | 'SCHEDULE_NOT_FOUND'
+  | 'SEAT_NOT_FOUND'
+  | 'SEATS_UNAVAILABLE'
+  | 'NOT_HELD'
+  | 'HOLD_LIMIT'
+  | 'LAYOUT_CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'INTERNAL'
+  | 'UNAVAILABLE'
+  | (string & {});
+
+/** The server answered with an error status and (usually) a `{ error, message, ...details }` body. */
+export class ApiError extends SeatstreamError {
+  override name = 'ApiError';
+  /** The seats the server refused (seat refusals: SEATS_UNAVAILABLE, NOT_HELD, NOT_YOUR_HOLD, …). */
+  readonly seatIds: number[];
+  /** The unknown schedule of a SCHEDULE_NOT_FOUND on a stream route. */
+  readonly scheduleId: number | undefined;
+
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.seatIds = Array.isArray(body.seatIds) ? body.seatIds.filter((id): id is number => typeof id === 'number') : [];
+    this.scheduleId = typeof body.scheduleId === 'number' ? body.scheduleId : undefined;
+  }
+
+  /** Worth retrying as is: the seat store was unavailable (503) or the server failed (5xx). */
+  get retryable(): boolean {
+    return this.status >= 500;
+  }
+
+  /** The request conflicted with the seats' current state (409): refresh, pick other seats. */
+  get conflict(): boolean {
+    return this.status === 409;
+  }
+}
+
+/** The request never got an answer: server unreachable, connection dropped, aborted. */
+export class NetworkError extends SeatstreamError {
+  override name = 'NetworkError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The server answered, but not with what the API promises (e.g. a proxy's HTML error page). */
+export class ProtocolError extends SeatstreamError {
+  override name = 'ProtocolError';
+}
+
+/** Builds the error for a non-2xx response from its status and body text. */
+export function apiErrorOf(status: number, text: string): ApiError {
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: a proxy's error page, an empty 502
+  }
+  const code = typeof body.error === 'string' ? body.error : fallbackCode(status);
+  const message = typeof body.message === 'string' ? body.message : `HTTP ${status}`;
+  return new ApiError(status, code, message, body);
+}
+
+function fallbackCode(status: number): ApiErrorCode {
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 503 || status === 502 || status === 504) return 'UNAVAILABLE';
+  if (status >= 500) return 'INTERNAL';
+  return 'BAD_REQUEST';
+}
+
+/**
+ * The server ended a stream with an `event: error` frame (`UNAVAILABLE` when Redis could not be
+ * read, `INTERNAL`). The client reconnects after a backoff; this is for display and logs.
+ */
+export class StreamError extends SeatstreamError {
+  override name = 'StreamError';
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,310 @@
+import type { BackoffOptions } from './backoff.js';
+import { Connection, type ConnectionState, type EventSourceConstructor, type Frame } from './connection.js';
+import { Emitter } from './emitter.js';
+import { SeatstreamError, StreamError } from './errors.js';
+import { formatCursor, formatEventId, parseEventId, type EventId } from './event-id.js';
+import { SeatApi } from './seat-api.js';
+import { ScheduleSeatMap, type SeatChange } from './seat-map.js';
+import { isSeatStatus, type SeatChangeResult, type SeatEventData, type SeatStatus, type SeatView, type Session, type SnapshotData } from './types.js';
+
+/** Schedules one connection may follow (the server's limit). */
+export const MAX_SCHEDULES = 20;
+
+export interface SeatstreamClientOptions {
+  /** The schedule(s) to follow, on one connection. */
+  schedules: number | readonly number[];
+  /** Origin (and path prefix) of the API, e.g. `http://127.0.0.1:3000`. Default '' (same origin, browsers). */
+  baseUrl?: string;
+  /** Default: the global EventSource. In Node, pass one, e.g. `EventSource` from the `eventsource` package. */
+  EventSource?: EventSourceConstructor;
+  /** Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** A session token to use (else `startSession()`, or the browser's session cookie). */
+  token?: string;
+  /** fetch's `credentials` (default `same-origin`); EventSource's `withCredentials` follows `include`. */
+  credentials?: RequestCredentials;
+  /** Reconnect backoff (full jitter): window of the first attempt and the cap. Default 1 s, 30 s. */
+  backoff?: BackoffOptions;
+  /** Consecutive failed attempts before the state turns `offline`. Default: never give up. */
+  maxRetries?: number;
+  /** How long a connection must stay open to count as healthy (resets the backoff). Default 5000 ms. */
+  stableAfterMs?: number;
+  /** After each snapshot, ask `GET …/seats` which seats are mine (needs a session). Default true. */
+  trackMine?: boolean;
+  /** Follow the browser's `online` / `offline` events. Default: true in browsers. */
+  watchNetwork?: boolean;
+}
+
+/** A seat event of the stream, applied in id order, each once. */
+export interface SeatEvent {
+  scheduleId: number;
+  seatId: number;
+  status: SeatStatus;
+  eventId: string;
+  timestamp: string;
+}
+
+export interface SnapshotEvent {
+  scheduleId: number;
+  eventId: string;
+  seats: readonly SeatView[];
+}
+
+/** The map could not be continued from the stream (a gap, another epoch): the client reconnects to repair it. */
+export interface ResyncEvent {
+  scheduleId: number;
+  reason: 'gap' | 'stale-epoch' | 'no-map';
+}
+
+export interface ClientEvents {
+  /** Connection state changed. */
+  state: ConnectionState;
+  /** A schedule's map was (re)built from a snapshot: render it all. */
+  snapshot: SnapshotEvent;
+  /** A new seat event was applied (for an activity log). */
+  event: SeatEvent;
+  /** A seat's local view changed (stream, my own answer, or a sync of my seats): repaint that seat. */
+  seat: SeatChange;
+  heartbeat: { timestamp: string };
+  resync: ResyncEvent;
+  /** The server ended a stream with an error, or a background sync failed. */
+  error: SeatstreamError;
+}
+
+export interface ClientStats {
+  /** EventSources opened by the client (the EventSource's own reconnects are not counted). */
+  connections: number;
+  snapshots: number;
+  events: number;
+  /** Events whose id was already applied (ignored). */
+  duplicates: number;
+  heartbeats: number;
+  resyncs: number;
+}
+
+/**
+ * Follows one or several schedules over one Server-Sent Events connection and keeps a local
+ * seat map per schedule, consistent with the server: a snapshot, then every event in id order,
+ * once. Reconnects by itself and resumes where it stopped. Also holds, releases and reserves.
+ *
+ * ```ts
+ * const client = new SeatstreamClient({ schedules: 1 });
+ * client.on('snapshot', ({ seats }) => render(seats));
+ * client.on('seat', ({ seat }) => paint(seat));
+ * await client.startSession();
+ * client.connect();
+ * await client.hold([5, 6]);
+ * ```
+ */
+export class SeatstreamClient extends Emitter<ClientEvents> {
+  readonly api: SeatApi;
+  readonly scheduleIds: readonly number[];
+  private readonly maps = new Map<number, ScheduleSeatMap>();
+  private readonly connection: Connection;
+  private readonly trackMine: boolean;
+  private readonly counters = { snapshots: 0, events: 0, duplicates: 0, heartbeats: 0, resyncs: 0 };
+
+  constructor(options: SeatstreamClientOptions) {
+    super();
+    const ids = typeof options.schedules === 'number' ? [options.schedules] : [...new Set(options.schedules)];
+    if (ids.length === 0 || ids.length > MAX_SCHEDULES || !ids.every((id) => Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647)) {
+      throw new RangeError(`seatstream: schedules must be 1 to ${MAX_SCHEDULES} ids between 1 and 2147483647`);
+    }
+    this.scheduleIds = ids;
+    for (const id of ids) this.maps.set(id, new ScheduleSeatMap(id));
+    this.trackMine = options.trackMine ?? true;
+    this.api = new SeatApi({
+      ...(options.baseUrl !== undefined && { baseUrl: options.baseUrl }),
+      ...(options.fetch && { fetch: options.fetch }),
+      ...(options.token && { token: options.token }),
+      ...(options.credentials && { credentials: options.credentials }),
+      onSession: () => this.syncAllMine(),
+    });
+    const EventSourceImpl = options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
+    if (!EventSourceImpl) throw new TypeError('seatstream: no global EventSource; pass options.EventSource (e.g. from the eventsource package)');
+    this.connection = new Connection({
+      url: () => this.streamUrl(),
+      EventSource: EventSourceImpl,
+      withCredentials: options.credentials === 'include',
+      ...(options.backoff && { backoff: options.backoff }),
+      ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+      ...(options.stableAfterMs !== undefined && { stableAfterMs: options.stableAfterMs }),
+      ...(options.watchNetwork !== undefined && { watchNetwork: options.watchNetwork }),
+    });
+    this.connection.on('state', (state) => this.emit('state', state));
+    this.connection.on('frame', (frame) => this.onFrame(frame));
+  }
+
+  /** Opens the stream. */
+  connect(): this {
+    this.connection.open();
+    return this;
+  }
+
+  /** Closes the stream for good (until `connect()`). */
+  close(): void {
+    this.connection.close();
+  }
+
+  /** Reconnects now (e.g. a "retry" button while `offline`). */
+  reconnect(): void {
+    this.connection.retryNow();
+  }
+
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  get stats(): ClientStats {
+    return { connections: this.connection.opened, ...this.counters };
+  }
+
+  /** True once the schedule's first snapshot arrived. */
+  loaded(scheduleId = this.defaultSchedule()): boolean {
+    return this.map(scheduleId).loaded;
+  }
+
+  /** The local seat map of a schedule (empty until its snapshot arrived). */
+  seats(scheduleId = this.defaultSchedule()): ReadonlyMap<number, SeatView> {
+    return this.map(scheduleId).seats;
+  }
+
+  seat(seatId: number, scheduleId = this.defaultSchedule()): SeatView | undefined {
+    return this.map(scheduleId).get(seatId);
+  }
+
+  /** My held seats in a schedule, earliest expiry first. */
+  myHolds(scheduleId = this.defaultSchedule()): SeatView[] {
+    return this.map(scheduleId).myHolds();
+  }
+
+  /** The id of the last event reflected in a schedule's map. */
+  lastEventId(scheduleId = this.defaultSchedule()): string | undefined {
+    const id = this.map(scheduleId).eventId;
+    return id && formatEventId(id);
+  }
+
+  /** Starts a guest session (or keeps the cookie's) and uses it for the calls below. */
+  startSession(): Promise<Session> {
+    return this.api.startSession();
+  }
+
+  /** Holds seats (all or nothing). The local map shows them as mine at once. */
+  hold(seatIds: readonly number[], scheduleId = this.defaultSchedule()): Promise<SeatChangeResult> {
+    return this.mutate('hold', seatIds, scheduleId);
+  }
+
+  release(seatIds: readonly number[], scheduleId = this.defaultSchedule()): Promise<SeatChangeResult> {
+    return this.mutate('release', seatIds, scheduleId);
+  }
+
+  reserve(seatIds: readonly number[], scheduleId = this.defaultSchedule()): Promise<SeatChangeResult> {
+    return this.mutate('reserve', seatIds, scheduleId);
+  }
+
+  /** Asks the server which seats of a schedule are mine and marks them. */
+  async syncMine(scheduleId = this.defaultSchedule()): Promise<void> {
+    const map = this.map(scheduleId);
+    const response = await this.api.seats(scheduleId);
+    if (!map.loaded) return;
+    for (const change of map.applyMine(response)) this.emit('seat', change);
+  }
+
+  /** The URL a new connection opens: resume from what was applied, snapshots for the rest. */
+  streamUrl(): string {
+    const positions: Array<[number, EventId]> = [];
+    for (const [id, map] of this.maps) if (map.eventId) positions.push([id, map.eventId]);
+    if (this.scheduleIds.length === 1) {
+      const path = `/api/schedules/${this.scheduleIds[0]}/seats/events`;
+      const at = positions[0];
+      return this.api.url(at ? `${path}?lastEventId=${encodeURIComponent(formatEventId(at[1]))}` : `${path}?snapshot=true`);
+    }
+    const path = `/api/events?schedules=${this.scheduleIds.join(',')}`;
+    // Schedules missing from the cursor start with a snapshot.
+    return this.api.url(positions.length > 0 ? `${path}&lastEventId=${encodeURIComponent(formatCursor(positions))}` : `${path}&snapshot=true`);
+  }
+
+  private async mutate(operation: 'hold' | 'release' | 'reserve', seatIds: readonly number[], scheduleId: number): Promise<SeatChangeResult> {
+    const result = await this.api[operation](scheduleId, seatIds);
+    const map = this.maps.get(scheduleId);
+    if (map) for (const change of map.applyResult(result)) this.emit('seat', change);
+    return result;
+  }
+
+  private onFrame(frame: Frame): void {
+    const data = parseJson(frame.data);
+    if (!data) return;
+    if (frame.type === 'error') {
+      this.emit('error', new StreamError(String(data.error ?? 'INTERNAL'), String(data.message ?? 'The server ended the stream')));
+      return;
+    }
+    if (frame.type === 'snapshot') {
+      this.onSnapshot(frame, data as unknown as SnapshotData);
+      return;
+    }
+    if (data.isHeartbeat === true) {
+      this.counters.heartbeats++;
+      this.emit('heartbeat', { timestamp: String(data.timestamp) });
+      return;
+    }
+    const event = data as unknown as SeatEventData;
+    const map = this.maps.get(event.scheduleId);
+    const id = parseEventId(frame.lastEventId);
+    if (!map || !id || !Number.isSafeInteger(event.scheduleSeatId) || !isSeatStatus(event.status)) return;
+    const outcome = map.applyEvent(id, event);
+    switch (outcome.kind) {
+      case 'applied':
+        this.counters.events++;
+        this.emit('event', { scheduleId: map.scheduleId, seatId: event.scheduleSeatId, status: event.status, eventId: frame.lastEventId, timestamp: event.timestamp });
+        if (outcome.change) this.emit('seat', outcome.change);
+        return;
+      case 'duplicate':
+        this.counters.duplicates++;
+        return;
+      default:
+        this.counters.resyncs++;
+        this.emit('resync', { scheduleId: map.scheduleId, reason: outcome.kind });
+        // A new connection resumes from the map's id (or gets a snapshot): the missing events come back.
+        this.connection.restart();
+    }
+  }
+
+  private onSnapshot(frame: Frame, data: SnapshotData): void {
+    const map = this.maps.get(data.scheduleId);
+    const id = parseEventId(frame.lastEventId);
+    if (!map || !id || !Array.isArray(data.seats)) return;
+    const seats = map.applySnapshot(id, data);
+    this.counters.snapshots++;
+    this.emit('snapshot', { scheduleId: map.scheduleId, eventId: frame.lastEventId, seats });
+    if (this.trackMine && this.api.token) this.backgroundSync(map.scheduleId);
+  }
+
+  private syncAllMine(): void {
+    for (const [id, map] of this.maps) if (map.loaded && this.trackMine) this.backgroundSync(id);
+  }
+
+  private backgroundSync(scheduleId: number): void {
+    this.syncMine(scheduleId).catch((error: unknown) => {
+      this.emit('error', error instanceof SeatstreamError ? error : new SeatstreamError(String(error)));
+    });
+  }
+
+  private defaultSchedule(): number {
+    return this.scheduleIds[0]!;
+  }
+
+  private map(scheduleId: number): ScheduleSeatMap {
+    const map = this.maps.get(scheduleId);
+    if (!map) throw new RangeError(`seatstream: schedule ${scheduleId} is not followed by this client`);
+    return map;
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,259 @@
+import { EventSource } from 'eventsource';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../../src/config.js';
+import { buildApp } from '../../src/http/app.js';
+import { ApiError, NetworkError, SeatApi, SeatstreamClient, type ConnectionState, type SeatstreamClientOptions } from '../../src/client/index.js';
+import { freePort } from '../support/redis-server.js';
+import { eventually, get, hold, newGuest, release, reserve, startServer, type TestServer } from '../support/server.js';
+
+/** The client in Node (the `eventsource` package) against the real server. */
+const ADMIN = 'admin-token-for-client-tests';
+let servers: Array<{ close(): Promise<void> }> = [];
+let clients: SeatstreamClient[] = [];
+
+afterEach(async () => {
+  clients.forEach((c) => c.close());
+  clients = [];
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function server(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const started = await startServer({ adminToken: ADMIN, ...overrides });
+  servers.push(started);
+  return started;
+}
+
+function client(url: string, options: Partial<SeatstreamClientOptions> = {}): SeatstreamClient & { states: ConnectionState[] } {
+  const c = new SeatstreamClient({ schedules: 1, baseUrl: url, EventSource, ...options }) as SeatstreamClient & { states: ConnectionState[] };
+  c.states = [];
+  c.on('state', (s) => c.states.push(s));
+  clients.push(c);
+  return c;
+}
+
+async function createSchedule(url: string, id: number, rows: number, seatsPerRow: number): Promise<void> {
+  const response = await fetch(`${url}/api/schedules/${id}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ rows, seatsPerRow }),
+  });
+  expect(response.status).toBe(201);
+}
+
+/** The client's map as `[id, status]`, to compare with `GET …/seats`. */
+function statuses(c: SeatstreamClient, scheduleId?: number): Array<[number, string]> {
+  return [...c.seats(scheduleId).values()].map((s) => [s.id, s.status]);
+}
+
+async function serverStatuses(url: string, scheduleId = 1): Promise<Array<[number, string]>> {
+  return ((await get(url, `/api/schedules/${scheduleId}/seats`)).body as Array<{ id: number; status: string }>).map((s) => [s.id, s.status]);
+}
+
+describe('SeatstreamClient against the real server', () => {
+  it('builds the map from a snapshot and keeps it equal to the server while others hold, release and reserve', async () => {
+    const s = await server({ maxHoldPerUser: 0 });
+    const c = client(s.url);
+    const events: string[] = [];
+    c.on('event', (e) => events.push(e.eventId));
+    c.connect();
+    await eventually(() => expect(c.loaded()).toBe(true));
+    expect(c.state.status).toBe('live');
+    const guests = await Promise.all([1, 2, 3].map(() => newGuest(s.url)));
+    await Promise.all(guests.map((g, i) => hold(s.url, g, [i * 10 + 1, i * 10 + 2, i * 10 + 3])));
+    await release(s.url, guests[0]!, [2]);
+    await reserve(s.url, guests[1]!, [11, 12]);
+    await hold(s.url, guests[2]!, [200]);
+    const expected = await serverStatuses(s.url);
+    await eventually(() => expect(statuses(c)).toEqual(expected));
+    expect(events.map((id) => Number(id.split('@')[0]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    expect(c.lastEventId()).toBe((await get(s.url, '/api/schedules/1/seats')).headers.get('last-event-id'));
+    expect(c.stats).toMatchObject({ connections: 1, snapshots: 1, events: 13, duplicates: 0 });
+  });
+
+  it('holds, releases and reserves with typed results; my seats show at once and stay mine', async () => {
+    const s = await server();
+    const c = client(s.url);
+    const seatChanges: string[] = [];
+    c.on('seat', (e) => seatChanges.push(`${e.seat.id}:${e.seat.status}:${e.seat.mine ? 'mine' : ''}:${e.source}`));
+    const session = await c.startSession();
+    expect(session.userId).toMatch(/^guest-/);
+    c.connect();
+    await eventually(() => expect(c.loaded()).toBe(true));
+    const held = await c.hold([5, 6]);
+    expect(held).toMatchObject({ scheduleId: 1, status: 'HELD', events: 2, seats: [{ id: 5, mine: true }, { id: 6, mine: true }] });
+    expect(typeof held.expiresAt).toBe('string');
+    // Applied from the answer, before the stream's events arrive.
+    expect(c.seat(5)).toMatchObject({ status: 'HELD', mine: true, expiresAt: Date.parse(held.expiresAt!) });
+    expect(c.myHolds().map((seat) => seat.id)).toEqual([5, 6]);
+    await eventually(() => expect(c.lastEventId()).toBe(held.eventId));
+    expect(c.seat(5)!.mine).toBe(true); // the stream's (older-looking) HELD events did not undo "mine"
+    const reserved = await c.reserve([5]);
+    expect(reserved).toMatchObject({ status: 'RESERVED', seats: [{ id: 5, status: 'RESERVED', mine: true }] });
+    const released = await c.release([6]);
+    expect(released).toMatchObject({ status: 'AVAILABLE', seats: [{ id: 6, status: 'AVAILABLE' }] });
+    await eventually(() => expect(c.lastEventId()).toBe(released.eventId));
+    expect([c.seat(5), c.seat(6)].map((seat) => [seat!.status, seat!.mine])).toEqual([
+      ['RESERVED', true],
+      ['AVAILABLE', false],
+    ]);
+    expect(seatChanges).toEqual(['5:HELD:mine:response', '6:HELD:mine:response', '5:RESERVED:mine:response', '6:AVAILABLE::response']);
+  });
+
+  it('throws typed errors from the API bodies and status codes', async () => {
+    const s = await server();
+    const c = client(s.url);
+    await c.startSession();
+    const other = await newGuest(s.url);
+    await hold(s.url, other, [7]);
+    const error = await c.hold([7, 8]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 409, code: 'SEATS_UNAVAILABLE', seatIds: [7], conflict: true, retryable: false });
+    await expect(c.release([7])).rejects.toMatchObject({ status: 403, code: 'NOT_YOUR_HOLD', seatIds: [7] });
+    await expect(c.reserve([9])).rejects.toMatchObject({ status: 409, code: 'NOT_HELD', seatIds: [9] });
+    await expect(c.hold([999])).rejects.toMatchObject({ status: 404, code: 'SEAT_NOT_FOUND' });
+    await expect(c.hold([])).rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    // A schedule the client does not follow can still be called; this one does not exist.
+    await expect(c.hold([1], 42)).rejects.toMatchObject({ status: 404, code: 'SCHEDULE_NOT_FOUND' });
+    await expect(new SeatApi({ baseUrl: s.url, autoSession: false }).hold(1, [1])).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    await expect(new SeatApi({ baseUrl: s.url, token: 'forged.1.x', autoSession: false }).hold(1, [1])).rejects.toMatchObject({ status: 401 });
+    const down = new SeatApi({ baseUrl: `http://127.0.0.1:${await freePort()}` });
+    await expect(down.seats(1)).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  it('starts a session by itself on a 401 and marks the seats of that session', async () => {
+    const s = await server();
+    const c = client(s.url);
+    c.connect();
+    await eventually(() => expect(c.loaded()).toBe(true));
+    const result = await c.hold([3]);
+    expect(c.api.token).toBeDefined();
+    expect(result.seats[0]).toMatchObject({ id: 3, mine: true });
+    expect(c.seat(3)!.mine).toBe(true);
+  });
+
+  it('learns which seats are mine after a snapshot, from GET …/seats with its token', async () => {
+    const s = await server();
+    const me = await newGuest(s.url);
+    await hold(s.url, me, [1, 2]);
+    await reserve(s.url, me, [2]);
+    await hold(s.url, await newGuest(s.url), [3]);
+    const c = client(s.url, { token: me.token });
+    c.connect();
+    await eventually(() => expect([1, 2, 3].map((id) => c.seat(id)?.mine)).toEqual([true, true, false]));
+    expect(c.myHolds().map((seat) => seat.id)).toEqual([1]);
+    expect(c.seat(1)!.expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  it('delivers heartbeats', async () => {
+    const s = await server({ heartbeatMs: 100 });
+    const c = client(s.url);
+    const beats: string[] = [];
+    c.on('heartbeat', (h) => beats.push(h.timestamp));
+    c.connect();
+    await eventually(() => expect(beats.length).toBeGreaterThanOrEqual(2));
+    expect(Number.isNaN(Date.parse(beats[0]!))).toBe(false);
+  });
+
+  for (const path of ['native', 'own'] as const) {
+    it(`resumes after the server ends the stream, with no snapshot and no duplicate (${path} reconnect)`, async () => {
+      // native: the stream was healthy, so the EventSource reconnects after the server's retry hint with
+      // Last-Event-ID. own: not yet healthy, so the client opens a new stream with ?lastEventId=.
+      const s = await server({ sseMaxLifetimeMs: 1000, sseRetryMs: 300 });
+      const c = client(s.url, { stableAfterMs: path === 'native' ? 100 : 60_000, backoff: { baseMs: 300 } });
+      c.connect();
+      await eventually(() => expect(c.loaded()).toBe(true));
+      const guest = await newGuest(s.url);
+      await hold(s.url, guest, [1]);
+      await eventually(() => expect(c.state.status).toBe('reconnecting'), 3000);
+      // Changes while no stream is open come with the resumed stream.
+      await hold(s.url, guest, [2]);
+      await release(s.url, guest, [1]);
+      await eventually(() => expect(c.state.status).toBe('live'), 3000);
+      await hold(s.url, guest, [3]);
+      const expected = await serverStatuses(s.url);
+      await eventually(() => expect(statuses(c)).toEqual(expected));
+      expect(c.stats).toMatchObject({ snapshots: 1, events: 4, duplicates: 0, connections: path === 'native' ? 1 : 2 });
+      const reconnecting = c.states.find((st) => st.status === 'reconnecting')!;
+      if (path === 'native') expect(reconnecting).toEqual({ status: 'reconnecting', attempt: 1, delayMs: undefined, retryAt: undefined });
+      else expect(reconnecting).toMatchObject({ attempt: 1, delayMs: expect.any(Number) });
+    });
+  }
+
+  it('follows several schedules on one connection and resumes them from a cursor', async () => {
+    const s = await server({ sseMaxLifetimeMs: 1000, sseRetryMs: 200 });
+    await createSchedule(s.url, 2, 2, 5);
+    await createSchedule(s.url, 3, 1, 4);
+    const c = client(s.url, { schedules: [1, 2, 3], stableAfterMs: 60_000, backoff: { baseMs: 200 } });
+    const snapshots: number[] = [];
+    c.on('snapshot', (e) => snapshots.push(e.scheduleId));
+    c.connect();
+    await eventually(() => expect([1, 2, 3].every((id) => c.loaded(id))).toBe(true));
+    const guest = await newGuest(s.url);
+    await hold(s.url, guest, [1], 1);
+    await hold(s.url, guest, [2, 3], 2);
+    await eventually(() => expect(c.seat(3, 2)?.status).toBe('HELD'));
+    await eventually(() => expect(c.stats.connections).toBe(2), 4000); // the stream ended; a new one resumed
+    await hold(s.url, guest, [4], 3);
+    await reserve(s.url, guest, [2], 2);
+    for (const id of [1, 2, 3]) {
+      const expected = await serverStatuses(s.url, id);
+      await eventually(() => expect(statuses(c, id)).toEqual(expected));
+    }
+    expect(snapshots.sort()).toEqual([1, 2, 3]);
+    expect(c.stats).toMatchObject({ duplicates: 0, events: 5 });
+    expect(decodeURIComponent(c.streamUrl())).toMatch(/lastEventId=1:1@\w+,2:3@\w+,3:1@\w+$/);
+  });
+
+  it('when the EventSource gives up (HTTP 404 until the schedule exists), retries with backoff and then loads it', async () => {
+    const s = await server();
+    const c = client(s.url, { schedules: 5, backoff: { baseMs: 100, capMs: 400, random: () => 0.5 } });
+    c.connect();
+    await eventually(() => expect(c.states.filter((st) => st.status === 'reconnecting').length).toBeGreaterThanOrEqual(4), 4000);
+    const delays = c.states.flatMap((st) => (st.status === 'reconnecting' ? [[st.attempt, st.delayMs]] : []));
+    expect(delays.slice(0, 4)).toEqual([
+      [1, 50],
+      [2, 100],
+      [3, 200],
+      [4, 200],
+    ]);
+    await createSchedule(s.url, 5, 1, 3);
+    await eventually(() => expect(c.loaded()).toBe(true), 3000);
+    expect(c.state.status).toBe('live');
+    expect(c.seats().size).toBe(3);
+  });
+
+  it('turns offline after maxRetries; reconnect() tries again', async () => {
+    const s = await server();
+    const c = client(s.url, { schedules: 6, maxRetries: 1, backoff: { baseMs: 50 } });
+    c.connect();
+    await eventually(() => expect(c.state).toEqual({ status: 'offline', reason: 'retries-exhausted' }));
+    await createSchedule(s.url, 6, 1, 1);
+    c.reconnect();
+    await eventually(() => expect(c.loaded()).toBe(true));
+  });
+
+  it('survives its server going away and coming back with a new history: snapshot of the new epoch', async () => {
+    const port = await freePort();
+    const config: Config = { ...defaultConfig, port, host: '127.0.0.1', logLevel: 'silent', sseRetryMs: 100 };
+    let app = await buildApp(config, { logger: false });
+    await app.listen({ port, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${port}`;
+    const c = client(url, { stableAfterMs: 100, backoff: { baseMs: 100, capMs: 200 } });
+    c.connect();
+    await eventually(() => expect(c.loaded()).toBe(true));
+    await hold(url, await newGuest(url), [1]);
+    await eventually(() => expect(c.seat(1)!.status).toBe('HELD'));
+    const before = c.lastEventId()!;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await app.close();
+    await eventually(() => expect(c.states.filter((st) => st.status === 'reconnecting' && st.delayMs !== undefined).length).toBeGreaterThan(0), 3000);
+    app = await buildApp(config, { logger: false });
+    servers.push(app);
+    await app.listen({ port, host: '127.0.0.1' });
+    await eventually(() => expect(c.stats.snapshots).toBe(2), 3000);
+    expect(c.lastEventId()!.split('@')[1]).not.toBe(before.split('@')[1]);
+    expect(c.seat(1)!.status).toBe('AVAILABLE'); // the new process's map, not the old one's
+    expect(c.state.status).toBe('live');
+  });
+});
