@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { Readable } from 'node:stream';
 import type { Observable } from 'rxjs';
 import { toErrorBody } from '../errors.js';
 import { sseError, sseRetry } from './sse-codec.js';
@@ -30,17 +31,8 @@ const CACHE_CONTROL = 'no-cache, no-transform';
  */
 export function openSseStream(reply: FastifyReply, source: Observable<Buffer>, options: SseStreamOptions): void {
   const res = reply.raw;
-  void reply.headers(HEADERS);
-  // The plugin forces its own spelling of Cache-Control; keep ours for the duration of the open.
-  const setHeader = res.setHeader;
-  res.setHeader = function (name: string, value: number | string | readonly string[]) {
-    return setHeader.call(this, name, name.toLowerCase() === 'cache-control' ? CACHE_CONTROL : value);
-  };
-  try {
-    reply.sse({}); // an empty message: the plugin opens the stream and writes nothing of its own
-  } finally {
-    res.setHeader = setHeader;
-  }
+  const log = reply.log;
+  openWithPlugin(reply);
   options.onOpen();
 
   const subscription = source.subscribe({
@@ -54,7 +46,7 @@ export function openSseStream(reply: FastifyReply, source: Observable<Buffer>, o
       res.write(bytes);
     },
     error(error: unknown) {
-      reply.log.warn({ err: error }, 'event stream failed');
+      log.warn({ err: error }, 'event stream failed');
       if (!res.destroyed) res.end(sseError(toErrorBody(error).body));
     },
     complete() {
@@ -67,4 +59,37 @@ export function openSseStream(reply: FastifyReply, source: Observable<Buffer>, o
   };
   if (res.destroyed) close(); // the client left before the stream opened
   else res.once('close', close);
+}
+
+/**
+ * Lets fastify-sse-v2 open the stream (headers, `retry:`, hijack), keeping our Cache-Control.
+ * Its own pipeline is then detached and ended. A function of its own on purpose: nothing here
+ * may be captured by the long-lived closures of the stream.
+ */
+function openWithPlugin(reply: FastifyReply): void {
+  const res = reply.raw;
+  void reply.headers(HEADERS);
+  // The plugin forces its own spelling of Cache-Control; keep ours for the duration of the open.
+  const setHeader = res.setHeader;
+  res.setHeader = function (name: string, value: number | string | readonly string[]) {
+    return setHeader.call(this, name, name.toLowerCase() === 'cache-control' ? CACHE_CONTROL : value);
+  };
+  // The plugin pipes an async-iterable pipeline of its own into the response, which this adapter
+  // never uses; catch it as it is piped, then detach and destroy it: it costs several KB per idle
+  // connection (a pushable queue, a generator, a Readable with its buffers).
+  let pipeline: Readable | undefined;
+  const onPipe = (source: Readable) => (pipeline = source);
+  res.once('pipe', onPipe);
+  try {
+    reply.sse({}); // an empty message: the plugin opens the stream and writes nothing of its own
+  } finally {
+    res.setHeader = setHeader;
+    res.off('pipe', onPipe);
+  }
+  if (pipeline) {
+    pipeline.unpipe(res);
+    pipeline.destroy();
+  }
+  // Its queue is kept on the reply; ending it lets the plugin's generator finish and be collected.
+  (reply as { sseContext?: { source?: { end(): unknown } } }).sseContext?.source?.end();
 }
