@@ -1,9 +1,9 @@
-import { Observable, Subject, map, merge, share, takeUntil, timer } from 'rxjs';
+import { Observable, Subject, Subscription, map, share, timer } from 'rxjs';
 import type { EventBus } from '../bus/event-bus.js';
 import { formatEventId } from '../bus/event-id.js';
 import { formatCursor } from './cursor.js';
 import type { FrameCodec, SnapshotSource } from './frame-codec.js';
-import { Topic } from './topic.js';
+import { Topic, type Chunk } from './topic.js';
 import { topicStream, type StartAt, type TopicStreamDeps } from './topic-stream.js';
 
 export interface TopicHubOptions {
@@ -66,25 +66,45 @@ export class TopicHub {
     };
   }
 
-  /** The bytes to write to one connection, in order. Completes at the end of its lifetime. */
+  /**
+   * The bytes to write to one connection, in order: `resume ++ live` of each topic, merged with
+   * the shared heartbeat, completed at the end of its lifetime or at shutdown. The merge and the
+   * takeUntil are written out by hand rather than composed from operators: a connection is
+   * mostly idle, and each operator layer would cost every one of thousands of connections
+   * several objects (DESIGN §6).
+   */
   stream(request: StreamRequest): Observable<Buffer> {
     const { topics } = request;
-    let body: Observable<Buffer>;
-    if (topics.length === 1) {
-      body = topicStream(this.deps, topics[0]!.topic, topics[0]!.after).pipe(map((chunk) => chunk.bytes));
-    } else {
-      const labels = new Map(topics.map((t) => [t.topic, t.label]));
-      const positions = new Map<string, string>();
-      for (const t of topics) if (typeof t.after === 'object') positions.set(t.label, formatEventId(t.after.offset, t.after.epoch));
-      const codec = this.options.codec;
-      body = merge(...topics.map((t) => topicStream(this.deps, t.topic, t.after))).pipe(
-        map((chunk) => {
-          positions.set(labels.get(chunk.topic)!, formatEventId(chunk.last, chunk.epoch));
-          return Buffer.concat([chunk.bytes, Buffer.from(codec.cursor(formatCursor(positions)))]);
-        }),
-      );
-    }
-    return merge(body, this.heartbeat).pipe(takeUntil(merge(timer(request.lifetimeMs), this.closing)));
+    const project = topics.length === 1 ? (chunk: Chunk) => chunk.bytes : this.withCursor(topics);
+    return new Observable<Buffer>((subscriber) => {
+      const subscription = new Subscription();
+      const end = () => subscriber.complete();
+      for (const topic of topics) {
+        subscription.add(
+          topicStream(this.deps, topic.topic, topic.after).subscribe({
+            next: (chunk) => subscriber.next(project(chunk)),
+            error: (error: unknown) => subscriber.error(error),
+          }),
+        );
+      }
+      subscription.add(this.heartbeat.subscribe((bytes) => subscriber.next(bytes)));
+      subscription.add(this.closing.subscribe(end));
+      const lifetime = setTimeout(end, request.lifetimeMs);
+      subscription.add(() => clearTimeout(lifetime));
+      return subscription;
+    });
+  }
+
+  /** For a multi-topic stream: each chunk followed by the cursor of where every topic stands. */
+  private withCursor(topics: readonly TopicPosition[]): (chunk: Chunk) => Buffer {
+    const labels = new Map(topics.map((t) => [t.topic, t.label]));
+    const positions = new Map<string, string>();
+    for (const t of topics) if (typeof t.after === 'object') positions.set(t.label, formatEventId(t.after.offset, t.after.epoch));
+    const codec = this.options.codec;
+    return (chunk) => {
+      positions.set(labels.get(chunk.topic)!, formatEventId(chunk.last, chunk.epoch));
+      return Buffer.concat([chunk.bytes, Buffer.from(codec.cursor(formatCursor(positions)))]);
+    };
   }
 
   /** Completes every open stream (shutdown); the adapter tells clients when to come back. */
