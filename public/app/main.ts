@@ -1,0 +1,122 @@
+/**
+ * seatstream demo page: a live seat map on the seatstream client (src/client). Bundled by
+ * `npm run build:client` into public/build/app.js.
+ */
+import { ApiError, SeatstreamClient, type SeatOperation, type SeatView } from '../../src/client/index.js';
+import { ConnectionBadge } from './connection-badge.js';
+import { byId, formatTime, frameBatcher, seatName } from './dom.js';
+import { EventsPanel } from './events-panel.js';
+import { HoldsPanel } from './holds-panel.js';
+import { SeatMapView } from './seat-map-view.js';
+import { Toast } from './toast.js';
+
+declare global {
+  interface Window {
+    /** The page's client, for the browser console and the end-to-end tests. */
+    seatstream: SeatstreamClient;
+  }
+}
+
+const param = Number(new URLSearchParams(location.search).get('schedule'));
+const scheduleId = Number.isSafeInteger(param) && param > 0 ? param : 1;
+byId('schedule-id').textContent = String(scheduleId);
+document.title = `seatstream · schedule ${scheduleId}`;
+
+const client = new SeatstreamClient({ schedules: scheduleId });
+window.seatstream = client;
+
+const map = new SeatMapView(byId('seat-map'), {
+  AVAILABLE: byId('count-AVAILABLE'),
+  HELD: byId('count-HELD'),
+  RESERVED: byId('count-RESERVED'),
+});
+const holds = new HoldsPanel(byId('my-holds'), byId('holds-empty'), byId('my-reserved'), byId<HTMLButtonElement>('reserve'));
+const events = new EventsPanel(byId('events'));
+const badge = new ConnectionBadge(byId('connection-state'), byId<HTMLButtonElement>('retry'));
+const toast = new Toast(byId('toast'));
+const pending = new Set<number>();
+let heartbeatAt: string | undefined;
+
+const refreshHolds = frameBatcher(() => {
+  const mine = [...client.seats().values()].filter((seat) => seat.mine);
+  holds.render(
+    mine.filter((seat) => seat.status === 'HELD'),
+    mine.filter((seat) => seat.status === 'RESERVED'),
+    pending,
+  );
+});
+const refreshHeader = frameBatcher(() => {
+  byId('last-event-id').textContent = client.lastEventId() ?? '–';
+  if (heartbeatAt) {
+    const element = byId<HTMLTimeElement>('last-heartbeat');
+    element.textContent = formatTime(heartbeatAt);
+    element.dateTime = heartbeatAt;
+  }
+});
+
+client.on('state', (state) => badge.show(state));
+client.on('snapshot', ({ seats }) => {
+  map.render(seats);
+  refreshHolds();
+  refreshHeader();
+});
+client.on('seat', ({ seat, previous }) => {
+  map.paint(seat); // the hot path: one element
+  if (seat.mine || previous.mine) refreshHolds();
+});
+client.on('event', (event) => {
+  const seat = client.seat(event.seatId);
+  events.add(event, seat ? seatName(seat) : `#${event.seatId}`);
+  refreshHeader();
+});
+client.on('heartbeat', ({ timestamp }) => {
+  heartbeatAt = timestamp;
+  refreshHeader();
+});
+client.on('error', (error) => toast.show(error.message, 'error'));
+
+const verbs: Record<SeatOperation, string> = { hold: 'Held', release: 'Released', reserve: 'Reserved' };
+
+async function act(operation: SeatOperation, seatIds: number[]): Promise<void> {
+  for (const id of seatIds) pending.add(id);
+  map.setPending(seatIds, true);
+  refreshHolds();
+  try {
+    const result = await client[operation](seatIds);
+    const names = result.seats.map(seatName).join(', ');
+    const until = operation === 'hold' && result.expiresAt ? ` until ${formatTime(result.expiresAt)}` : '';
+    toast.show(`${verbs[operation]} ${names}${until}`);
+  } catch (error) {
+    let message = error instanceof Error ? error.message : String(error);
+    if (error instanceof ApiError && error.seatIds.length > 0) {
+      message += ` (${error.seatIds.map((id) => { const seat = client.seat(id); return seat ? seatName(seat) : `#${id}`; }).join(', ')})`;
+    }
+    toast.show(message, 'error');
+  } finally {
+    for (const id of seatIds) pending.delete(id);
+    map.setPending(seatIds, false);
+    refreshHolds();
+  }
+}
+
+map.onSeatClick((seat: SeatView) => {
+  if (seat.status === 'AVAILABLE') void act('hold', [seat.id]);
+  else if (seat.status === 'HELD' && seat.mine) void act('release', [seat.id]);
+});
+holds.onRelease((seatId) => void act('release', [seatId]));
+byId('reserve').addEventListener('click', async () => {
+  const held = client.myHolds().map((seat) => seat.id);
+  if (held.length === 0) return;
+  holds.setBusy(true);
+  try {
+    await act('reserve', held);
+  } finally {
+    holds.setBusy(false);
+    refreshHolds();
+  }
+});
+byId('retry').addEventListener('click', () => client.reconnect());
+
+// The stream and the session start together; the client marks my seats once both are there.
+client.connect();
+client.startSession().catch((error: unknown) => toast.show(`Could not start a session: ${error instanceof Error ? error.message : String(error)}`, 'error'));
