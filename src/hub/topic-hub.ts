@@ -1,4 +1,4 @@
-import { Observable, Subject, Subscription, map, share, timer } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import type { EventBus } from '../bus/event-bus.js';
 import { formatEventId } from '../bus/event-id.js';
 import { formatCursor } from './cursor.js';
@@ -34,17 +34,13 @@ export interface StreamRequest {
  */
 export class TopicHub {
   private readonly topics = new Map<string, Topic>();
-  private readonly closing = new Subject<void>();
-  private readonly heartbeat: Observable<Buffer>;
+  /** Every open connection's subscriber: for the shared heartbeat and for shutdown. */
+  private readonly connections = new Set<Subscriber<Buffer>>();
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly deps: TopicStreamDeps;
 
   constructor(private readonly options: TopicHubOptions) {
-    const { codec, heartbeatMs } = options;
-    // One timer for the whole process while anyone listens, not one per connection.
-    this.heartbeat = timer(heartbeatMs, heartbeatMs).pipe(
-      map(() => Buffer.from(codec.heartbeat(new Date()))),
-      share(),
-    );
+    const { codec } = options;
     this.deps = {
       bus: options.bus,
       codec,
@@ -76,24 +72,30 @@ export class TopicHub {
   stream(request: StreamRequest): Observable<Buffer> {
     const { topics } = request;
     const project = topics.length === 1 ? (chunk: Chunk) => chunk.bytes : this.withCursor(topics);
+    // Whole seconds: Node keeps one timer list per distinct duration.
+    const lifetimeMs = request.lifetimeMs >= 1000 ? Math.round(request.lifetimeMs / 1000) * 1000 : request.lifetimeMs;
     return new Observable<Buffer>((subscriber) => {
-      const subscription = new Subscription();
-      const end = () => subscriber.complete();
-      for (const topic of topics) {
-        subscription.add(
-          topicStream(this.deps, topic.topic, topic.after).subscribe({
-            next: (chunk) => subscriber.next(project(chunk)),
-            error: (error: unknown) => subscriber.error(error),
-          }),
-        );
-      }
-      subscription.add(this.heartbeat.subscribe((bytes) => subscriber.next(bytes)));
-      subscription.add(this.closing.subscribe(end));
-      const lifetime = setTimeout(end, request.lifetimeMs);
-      subscription.add(() => clearTimeout(lifetime));
-      return subscription;
+      // The topic streams feed this subscriber directly; their teardown joins its own.
+      for (const topic of topics) topicStream(this.deps, topic.topic, topic.after, project).subscribe(subscriber);
+      this.connections.add(subscriber);
+      this.heartbeat ??= setInterval(this.beat, this.options.heartbeatMs);
+      const lifetime = setTimeout(() => subscriber.complete(), lifetimeMs);
+      return () => {
+        clearTimeout(lifetime);
+        this.connections.delete(subscriber);
+        if (this.connections.size === 0) {
+          clearInterval(this.heartbeat);
+          this.heartbeat = undefined;
+        }
+      };
     });
   }
+
+  /** One heartbeat for the whole process, encoded once, not one timer per connection. */
+  private readonly beat = (): void => {
+    const bytes = Buffer.from(this.options.codec.heartbeat(new Date()));
+    for (const subscriber of this.connections) subscriber.next(bytes);
+  };
 
   /** For a multi-topic stream: each chunk followed by the cursor of where every topic stands. */
   private withCursor(topics: readonly TopicPosition[]): (chunk: Chunk) => Buffer {
@@ -109,7 +111,7 @@ export class TopicHub {
 
   /** Completes every open stream (shutdown); the adapter tells clients when to come back. */
   closeStreams(): void {
-    this.closing.next();
+    for (const subscriber of [...this.connections]) subscriber.complete();
   }
 
   get topicCount(): number {

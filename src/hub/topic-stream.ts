@@ -24,10 +24,10 @@ export type StartAt = EventId | 'snapshot' | 'live';
  * buffer, dropping what was already sent. A live chunk that does not follow what was sent —
  * a new epoch, or a gap — sends the subscriber through the same resync instead of skipping.
  */
-export function topicStream(deps: TopicStreamDeps, name: string, after: StartAt): Observable<Chunk> {
-  return new Observable<Chunk>((subscriber) => {
+export function topicStream<T>(deps: TopicStreamDeps, name: string, after: StartAt, project: (chunk: Chunk) => T): Observable<T> {
+  return new Observable<T>((subscriber) => {
     const topic = deps.acquire(name);
-    const stream = new ResumingStream(deps, name, subscriber);
+    const stream = new ResumingStream(deps, name, subscriber, project);
     const live = topic.sink.asObservable().subscribe((chunk) => stream.onLive(chunk));
     stream.sync(after);
     return () => {
@@ -38,7 +38,7 @@ export function topicStream(deps: TopicStreamDeps, name: string, after: StartAt)
   });
 }
 
-class ResumingStream {
+class ResumingStream<T> {
   closed = false;
   private epoch = '';
   /** Offset of the last event sent to this subscriber. */
@@ -49,7 +49,8 @@ class ResumingStream {
   constructor(
     private readonly deps: TopicStreamDeps,
     private readonly name: string,
-    private readonly subscriber: Subscriber<Chunk>,
+    private readonly subscriber: Subscriber<T>,
+    private readonly project: (chunk: Chunk) => T,
   ) {}
 
   onLive(chunk: Chunk): void {
@@ -93,7 +94,7 @@ class ResumingStream {
     this.epoch = epoch;
     this.last = offset;
     const bytes = Buffer.from(this.deps.codec.snapshot(this.name, snapshot));
-    this.subscriber.next({ topic: this.name, epoch, first: offset, last: offset, bytes });
+    this.subscriber.next(this.project({ topic: this.name, epoch, first: offset, last: offset, bytes }));
   }
 
   private deliver(chunk: Chunk): void {
@@ -111,6 +112,6 @@ class ResumingStream {
 
   private send(chunk: Chunk): void {
     this.last = chunk.last;
-    this.subscriber.next(chunk);
+    this.subscriber.next(this.project(chunk));
   }
 }

@@ -90,6 +90,9 @@ function openWithPlugin(reply: FastifyReply): void {
     pipeline.unpipe(res);
     pipeline.destroy();
   }
-  // Its queue is kept on the reply; ending it lets the plugin's generator finish and be collected.
-  (reply as { sseContext?: { source?: { end(): unknown } } }).sseContext?.source?.end();
+  // Its queue is kept on the reply; ending and dropping it lets the plugin's generator finish
+  // and everything it held be collected.
+  const withContext = reply as { sseContext?: { source?: { end(): unknown } } };
+  withContext.sseContext?.source?.end();
+  withContext.sseContext = undefined;
 }
