@@ -9,12 +9,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '../test/support/redis-server.js';
-import { startBaseline, startSeatstream, type ServerHandle } from './lib/processes.js';
+import { buildServers, startBaseline, startSeatstream, type ServerHandle } from './lib/processes.js';
 import { requestThroughput } from './lib/publisher.js';
 import { markdown, ratios, svg, type Report } from './lib/report.js';
 import { fanout, fmt, idle, setUp, type FanoutSpec } from './lib/scenario.js';
 
 const smoke = process.argv.includes('--smoke');
+/** `--only=W1,W2` runs just those scenarios (W4 includes W4-single; W5 runs with W4). */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const want = (scenario: string) => !only || only.includes(scenario);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const plan = smoke
@@ -57,6 +60,8 @@ async function withServer<T>(start: () => Promise<ServerHandle>, use: (server: S
 }
 
 async function main(): Promise<void> {
+  progress('building both servers (tsc) …');
+  buildServers();
   const cpus = os.cpus();
   const report: Report = {
     date: new Date().toISOString(),
@@ -83,18 +88,20 @@ async function main(): Promise<void> {
     ['seatstream', () => startSeatstream()],
   ] as const) {
     await withServer(start, async (server) => {
-      progress(`W1 ${name}: ${plan.idle} idle connections …`);
-      const w1 = await idle('W1', server, plan.idle, plan.workers);
-      progress(`  → ${fmt(w1.rssPerConnectionKB)} KB RSS per connection, connect p99 ${fmt(w1.connectP99Ms)} ms`);
-      report.idle.push(w1);
-      for (const w2 of plan.w2) report.fanout.push(...(await fanout([server], spec('W2', w2.subscribers, 1, w2.rates), progress)));
-      report.fanout.push(...(await fanout([server], spec('W3', plan.w3.subscribers, plan.w3.schedules, [plan.w3.rate]), progress)));
+      if (want('W1')) {
+        progress(`W1 ${name}: ${plan.idle} idle connections …`);
+        const w1 = await idle('W1', server, plan.idle, plan.workers);
+        progress(`  → ${fmt(w1.rssPerConnectionKB)} KB RSS per connection, connect p99 ${fmt(w1.connectP99Ms)} ms`);
+        report.idle.push(w1);
+      }
+      if (want('W2')) for (const w2 of plan.w2) report.fanout.push(...(await fanout([server], spec('W2', w2.subscribers, 1, w2.rates), progress)));
+      if (want('W3')) report.fanout.push(...(await fanout([server], spec('W3', plan.w3.subscribers, plan.w3.schedules, [plan.w3.rate]), progress)));
     });
   }
 
   // Where seatstream falls behind at the top W2 rate, the highest rate that keeps p99 under 100 ms.
   const top = report.fanout.find((r) => r.server === 'seatstream' && r.scenario === 'W2' && r.rate === Math.max(...plan.w2[0]!.rates));
-  if (top && top.p99Ms >= 100 && plan.search.length) {
+  if (top && top.p99Ms >= 100 && plan.search.length && want('W2')) {
     await withServer(
       () => startSeatstream(),
       async (server) => {
@@ -110,6 +117,27 @@ async function main(): Promise<void> {
   }
 
   // W4: two instances on one Redis, subscribers split, holds on one; beside one instance at the same load.
+  if (want('W4') || want('W5')) await storesAndInstances(report, spec);
+
+  mkdirSync(`${ROOT}bench/results`, { recursive: true });
+  writeFileSync(`${ROOT}bench/results/${report.mode}.json`, JSON.stringify({ ...report, ratios: ratios(report) }, null, 2));
+  if (!smoke) writeFileSync(`${ROOT}docs/benchmarks.svg`, svg(report));
+  process.stdout.write(`\nseatstream benchmark (${report.mode}), ${report.date}, ${report.machine.cpus} ×${report.machine.cores}, Node ${report.machine.node}\n\n${markdown(report)}\n\n`);
+  process.stdout.write(`results: bench/results/${report.mode}.json${smoke ? '' : ', chart: docs/benchmarks.svg'}\n`);
+
+  // The instrument must not rot: seatstream losing or repeating an event, or a scenario that
+  // delivered nothing, fails the run.
+  const broken = report.fanout.filter(
+    (r) => r.server.startsWith('seatstream') && (r.misses > 0 || r.duplicates > 0 || r.deliveries === 0 || r.failedRequests > 0),
+  );
+  if (broken.length) {
+    process.stderr.write(`bench: seatstream lost, repeated or delivered no events, or refused requests, in: ${broken.map((r) => `${r.scenario}@${r.rate}`).join(', ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** W4 (two instances on Redis, beside one) and W5 (request throughput on the Redis and memory stores). */
+async function storesAndInstances(report: Report, spec: (scenario: string, subscribers: number, schedules: number, rates: number[]) => FanoutSpec): Promise<void> {
   const redis = await startRedis();
   try {
     const env = { REDIS_URL: redis.url };
@@ -137,22 +165,6 @@ async function main(): Promise<void> {
       report.throughput.push({ scenario: 'W5', store: 'memory', concurrency: 32, requestsPerSecond: run.perSecond, p50Ms: run.histogram.quantile(0.5), p99Ms: run.histogram.quantile(0.99), failed: run.failed });
     },
   );
-
-  mkdirSync(`${ROOT}bench/results`, { recursive: true });
-  writeFileSync(`${ROOT}bench/results/${report.mode}.json`, JSON.stringify({ ...report, ratios: ratios(report) }, null, 2));
-  if (!smoke) writeFileSync(`${ROOT}docs/benchmarks.svg`, svg(report));
-  process.stdout.write(`\nseatstream benchmark (${report.mode}), ${report.date}, ${report.machine.cpus} ×${report.machine.cores}, Node ${report.machine.node}\n\n${markdown(report)}\n\n`);
-  process.stdout.write(`results: bench/results/${report.mode}.json${smoke ? '' : ', chart: docs/benchmarks.svg'}\n`);
-
-  // The instrument must not rot: seatstream losing or repeating an event, or a scenario that
-  // delivered nothing, fails the run.
-  const broken = report.fanout.filter(
-    (r) => r.server.startsWith('seatstream') && (r.misses > 0 || r.duplicates > 0 || r.deliveries === 0 || r.failedRequests > 0),
-  );
-  if (broken.length) {
-    process.stderr.write(`bench: seatstream lost, repeated or delivered no events, or refused requests, in: ${broken.map((r) => `${r.scenario}@${r.rate}`).join(', ')}\n`);
-    process.exitCode = 1;
-  }
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/support/redis-server.js';
 
@@ -11,6 +11,24 @@ export interface ServerHandle {
   readonly pid: number;
   readonly url: string;
   stop(): Promise<void>;
+}
+
+const TSC = `${ROOT}node_modules/typescript/bin/tsc`;
+
+/**
+ * Both servers run as plain compiled JavaScript, as in production: under tsx, esbuild's
+ * keep-names helper gives every closure its own property dictionary (≈256 B), which would
+ * inflate per-connection memory by kilobytes and be measured as seatstream's.
+ */
+export function buildServers(): void {
+  const steps = [
+    ['-p', 'tsconfig.build.json'],
+    ['bench/baseline-server.ts', '--outDir', 'bench/.build', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', '--ignoreConfig'],
+  ];
+  for (const args of steps) {
+    const built = spawnSync(process.execPath, [TSC, ...args], { cwd: ROOT, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`tsc ${args.join(' ')} failed:\n${built.stdout}${built.stderr}`);
+  }
 }
 
 async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
@@ -30,7 +48,7 @@ async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 30_000)
 
 async function launch(name: string, args: string[], env: Record<string, string>, probe: string): Promise<ServerHandle> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args, String(port)], {
+  const child = spawn(process.execPath, [...args, String(port)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -51,11 +69,11 @@ async function launch(name: string, args: string[], env: Record<string, string>,
   };
 }
 
-/** seatstream as `npm start` runs it, tuned only so the benchmark's own traffic is not refused. */
+/** seatstream as built (`npm run build`, `node dist/main.js`), tuned only so the benchmark's own traffic is not refused. */
 export function startSeatstream(env: Record<string, string> = {}): Promise<ServerHandle> {
   return launch(
     'seatstream',
-    ['src/main.ts'],
+    ['dist/main.js'],
     {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -70,7 +88,7 @@ export function startSeatstream(env: Record<string, string> = {}): Promise<Serve
   );
 }
 
-/** The hand-written baseline of bench/baseline-server.ts. */
+/** The hand-written baseline of bench/baseline-server.ts, compiled by buildServers(). */
 export function startBaseline(): Promise<ServerHandle> {
-  return launch('baseline', ['bench/baseline-server.ts'], {}, '/api/session');
+  return launch('baseline', ['bench/.build/baseline-server.js'], {}, '/api/session');
 }
