@@ -16,7 +16,7 @@ export class ConnectionBadge {
     this.timer = undefined;
     this.badge.dataset.state = state.status;
     this.retryButton.hidden = state.status !== 'offline';
-    if (state.status === 'reconnecting' && state.retryAt !== undefined) this.timer = setInterval(() => this.draw(), 250);
+    if (state.status === 'reconnecting') this.timer = setInterval(() => this.draw(), 250);
     this.draw();
   }
 
@@ -24,7 +24,7 @@ export class ConnectionBadge {
     const state = this.state;
     let text: string = state.status;
     if (state.status === 'reconnecting') {
-      const seconds = state.retryAt === undefined ? 0 : Math.ceil((state.retryAt - Date.now()) / 1000);
+      const seconds = Math.ceil((state.retryAt - Date.now()) / 1000);
       text = seconds > 0 ? `reconnecting in ${seconds} s` : 'reconnecting…';
     } else if (state.status === 'offline') {
       text = state.reason === 'network' ? 'offline (no network)' : 'offline';

@@ -16,20 +16,18 @@ export interface EventSourceLike {
 export type EventSourceConstructor = new (url: string, init?: { withCredentials?: boolean }) => EventSourceLike;
 
 /**
- * - `connecting`: a new EventSource is being opened (the first, or one the client opens itself
- *   after a backoff);
+ * - `connecting`: a new EventSource is being opened;
  * - `live`: the stream is open;
- * - `reconnecting`: the stream broke; `retryAt` is when the client tries again (epoch ms) and
- *   `delayMs` the backoff it chose. Both are undefined while the EventSource reconnects by itself
- *   (after the server's `retry:` hint, e.g. 250–1250 ms when an instance shuts down);
+ * - `reconnecting`: the stream broke; the client opens a new one at `retryAt` (epoch ms), after
+ *   `delayMs` of backoff (attempt `attempt` since the last healthy connection);
  * - `offline`: not trying: the browser reports no network, or `maxRetries` ran out
- *   (`reconnect()` tries again);
+ *   (`retryNow()` tries again);
  * - `closed`: `close()` was called.
  */
 export type ConnectionState =
   | { status: 'connecting'; attempt: number }
   | { status: 'live'; since: number }
-  | { status: 'reconnecting'; attempt: number; delayMs: number | undefined; retryAt: number | undefined }
+  | { status: 'reconnecting'; attempt: number; delayMs: number; retryAt: number }
   | { status: 'offline'; reason: 'network' | 'retries-exhausted' }
   | { status: 'closed' };
 
@@ -60,15 +58,17 @@ interface ConnectionEvents {
 }
 
 /**
- * An EventSource that does not give up.
+ * An EventSource that does not give up, and comes back spread out.
  *
- * A healthy stream that breaks (the server ended it at its lifetime or on shutdown, an instance
- * died, a proxy dropped it) is left to the EventSource's own reconnect: it waits for the server's
- * `retry:` hint and sends `Last-Event-ID`, so the server resumes it without a gap. If that fails
- * too, or the EventSource gives up (`CLOSED`: an HTTP error such as a proxy's 502, a wrong content
- * type), or the server ended the stream with an `event: error`, the client closes it and opens a
- * new one itself after an exponential backoff with full jitter, with a URL built from what it has
- * applied (`url()`), so it resumes too.
+ * Whenever the stream breaks — the server ended it (lifetime reached, instance shutting down, an
+ * `event: error`), the instance died, a proxy dropped it, or the EventSource gave up for good
+ * (`CLOSED`: an HTTP error such as a proxy's 502, a wrong content type) — the client closes it
+ * and opens a new one itself after an exponential backoff with full jitter and a cap, with a URL
+ * built from what it has applied (`url()`), so the server resumes it without a gap. Crowds that
+ * lost their instance at the same moment thus come back spread over the backoff window rather
+ * than all at once after the same `retry:` hint; the window starts small (1 s by default) and
+ * grows only while attempts keep failing. A connection that stays open `stableAfterMs` counts as
+ * healthy and starts the count again.
  */
 export class Connection extends Emitter<ConnectionEvents> {
   private readonly backoff: Backoff;
@@ -79,7 +79,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   private current: ConnectionState = { status: 'closed' };
   private active = false;
   private attempt = 0;
-  private stable = false;
   private stableTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** EventSources created so far. */
@@ -142,40 +141,29 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (es !== this.es) return;
       // A named `error` event from the server carries data; the EventSource's own error does not.
       if (typeof event?.data === 'string') this.frame(es, 'error', event as { data: string; lastEventId?: string });
-      else this.onError(es);
+      else this.onError();
     });
   }
 
   private onOpen(): void {
     clearTimeout(this.retryTimer);
     clearTimeout(this.stableTimer);
-    this.stableTimer = setTimeout(() => {
-      this.stable = true;
-      this.attempt = 0;
-    }, this.stableAfterMs);
+    this.stableTimer = setTimeout(() => (this.attempt = 0), this.stableAfterMs);
     this.setState({ status: 'live', since: Date.now() });
   }
 
   private frame(es: EventSourceLike, type: Frame['type'], event: { data: string; lastEventId?: string }): void {
     if (es !== this.es) return;
     if (type === 'error') {
-      // The server is ending this stream because it failed: back off rather than come straight back.
+      // The server is ending this stream because it failed: do not count it as healthy.
       clearTimeout(this.stableTimer);
-      this.stable = false;
     }
     this.emit('frame', { type, data: event.data, lastEventId: event.lastEventId ?? '' });
   }
 
-  private onError(es: EventSourceLike): void {
+  private onError(): void {
     if (!this.active) return;
-    clearTimeout(this.stableTimer);
-    if (es.readyState !== CLOSED && this.stable) {
-      // First failure of a healthy stream: the EventSource reconnects by itself.
-      this.stable = false;
-      this.attempt = 1;
-      this.setState({ status: 'reconnecting', attempt: 1, delayMs: undefined, retryAt: undefined });
-      return;
-    }
+    // Not left to the EventSource's own reconnect: that waits the same `retry:` for everyone.
     this.teardown();
     this.fail();
   }
@@ -194,7 +182,6 @@ export class Connection extends Emitter<ConnectionEvents> {
   private teardown(): void {
     clearTimeout(this.retryTimer);
     clearTimeout(this.stableTimer);
-    this.stable = false;
     const es = this.es;
     this.es = undefined;
     es?.close();

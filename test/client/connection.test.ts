@@ -29,37 +29,26 @@ describe('Connection', () => {
     return c;
   }
 
-  it('leaves the first break of a healthy stream to the EventSource (server retry hint, Last-Event-ID)', () => {
-    const c = connection();
-    c.open();
-    FakeEventSource.last().open();
-    vi.advanceTimersByTime(5000); // healthy
-    FakeEventSource.last().fail(); // CONNECTING: the EventSource reconnects by itself
-    expect(FakeEventSource.instances).toHaveLength(1);
-    expect(c.state).toEqual({ status: 'reconnecting', attempt: 1, delayMs: undefined, retryAt: undefined });
-    FakeEventSource.last().open();
-    expect(c.state).toMatchObject({ status: 'live' });
-    expect(FakeEventSource.instances).toHaveLength(1);
-  });
-
-  it('takes over with exponential backoff and full jitter when the EventSource gives up or keeps failing', () => {
+  it('reconnects itself after any break, with exponential backoff and full jitter, capped; a healthy stream resets it', () => {
     const c = connection();
     c.open();
     const first = FakeEventSource.last();
     first.open();
-    vi.advanceTimersByTime(5000);
-    first.fail(); // native reconnect…
-    first.fail(); // …failed too: take over
+    vi.advanceTimersByTime(5000); // healthy
+    first.fail(); // the server ended the stream: the EventSource would wait for its retry hint
     expect(first.closed).toBe(true);
-    expect(c.state).toEqual({ status: 'reconnecting', attempt: 2, delayMs: 1000, retryAt: 1_005_000 + 1000 });
-    vi.advanceTimersByTime(999);
+    expect(c.state).toEqual({ status: 'reconnecting', attempt: 1, delayMs: 500, retryAt: 1_005_000 + 500 });
+    vi.advanceTimersByTime(499);
     expect(FakeEventSource.instances).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(FakeEventSource.instances).toHaveLength(2);
     expect(FakeEventSource.last().url).toBe('/events?n=1'); // a fresh URL: the caller's resume position
-    expect(c.state).toEqual({ status: 'connecting', attempt: 2 });
+    expect(c.state).toEqual({ status: 'connecting', attempt: 1 });
     FakeEventSource.last().fail(true); // CLOSED (an HTTP error)
-    expect(c.state).toMatchObject({ status: 'reconnecting', attempt: 3, delayMs: 2000 });
+    expect(c.state).toMatchObject({ status: 'reconnecting', attempt: 2, delayMs: 1000 });
+    vi.advanceTimersByTime(1000);
+    FakeEventSource.last().fail(); // refused: still CONNECTING for the EventSource, a failure for us
+    expect(c.state).toMatchObject({ attempt: 3, delayMs: 2000 });
     vi.advanceTimersByTime(2000);
     FakeEventSource.last().fail(true);
     expect(c.state).toMatchObject({ attempt: 4, delayMs: 4000 });
@@ -71,6 +60,7 @@ describe('Connection', () => {
     vi.advanceTimersByTime(5000); // healthy again: the count starts over
     FakeEventSource.last().fail(true);
     expect(c.state).toMatchObject({ attempt: 1, delayMs: 500 });
+    expect(FakeEventSource.instances.slice(0, -1).every((es) => es.closed)).toBe(true);
   });
 
   it('backs off when a stream opens but breaks before it is healthy (a server that fails every stream)', () => {

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ROOT } from './browser.js';
+
+export interface Instance {
+  name: string;
+  port: number;
+  url: string;
+  /** Sends a signal; resolves when the process has exited, with its exit code (null after a kill). */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+  running(): boolean;
+  /** What it printed (LOG_LEVEL=warn: warnings and errors only). */
+  output(): string;
+}
+
+/**
+ * A seatstream instance as its own process (`node --import tsx src/main.ts`), so a test can
+ * SIGKILL or SIGTERM it. Resolves once `/readyz` answers 200.
+ */
+export async function startInstance(name: string, port: number, env: Record<string, string>): Promise<Instance> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`instance ${name} exited with ${child.exitCode} at start-up:\n${output}`);
+    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`instance ${name} not ready after 20 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    name,
+    port,
+    url,
+    running: () => child.exitCode === null && child.signalCode === null,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exit;
+    },
+    output: () => output,
+  };
+}
+
+/** Open SSE connections of an instance, from its /metrics. */
+export async function openStreams(instance: Instance): Promise<number> {
+  const text = await fetch(`${instance.url}/metrics`).then((r) => r.text());
+  const match = /^seatstream_sse_connections (\d+)/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
