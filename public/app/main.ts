@@ -22,7 +22,8 @@ const scheduleId = Number.isSafeInteger(param) && param > 0 ? param : 1;
 byId('schedule-id').textContent = String(scheduleId);
 document.title = `seatstream · schedule ${scheduleId}`;
 
-const client = new SeatstreamClient({ schedules: scheduleId });
+// Silent for 2.5 heartbeats (HEARTBEAT_MS is 30 s by default): the connection is dead, reconnect.
+const client = new SeatstreamClient({ schedules: scheduleId, idleTimeoutMs: 75_000 });
 window.seatstream = client;
 
 const map = new SeatMapView(byId('seat-map'), {

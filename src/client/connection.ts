@@ -50,6 +50,12 @@ export interface ConnectionOptions {
   stableAfterMs?: number;
   /** Follow the browser's `online` / `offline` events. Default: true where `window` exists. */
   watchNetwork?: boolean;
+  /**
+   * Reconnect when an open stream delivers nothing (no event, no heartbeat message) for this
+   * long: a connection cut without a FIN never errors by itself. Needs data heartbeats
+   * (HEARTBEAT_STYLE `both` or `data`, the default); use about 2.5 × HEARTBEAT_MS. Default: off.
+   */
+  idleTimeoutMs?: number;
 }
 
 interface ConnectionEvents {
@@ -68,7 +74,8 @@ interface ConnectionEvents {
  * lost their instance at the same moment thus come back spread over the backoff window rather
  * than all at once after the same `retry:` hint; the window starts small (1 s by default) and
  * grows only while attempts keep failing. A connection that stays open `stableAfterMs` counts as
- * healthy and starts the count again.
+ * healthy and starts the count again. With `idleTimeoutMs`, a stream that goes silent (no event,
+ * no heartbeat) counts as broken too.
  */
 export class Connection extends Emitter<ConnectionEvents> {
   private readonly backoff: Backoff;
@@ -81,6 +88,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   private attempt = 0;
   private stableTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** EventSources created so far. */
   opened = 0;
 
@@ -149,7 +157,15 @@ export class Connection extends Emitter<ConnectionEvents> {
     clearTimeout(this.retryTimer);
     clearTimeout(this.stableTimer);
     this.stableTimer = setTimeout(() => (this.attempt = 0), this.stableAfterMs);
+    this.armIdleTimer();
     this.setState({ status: 'live', since: Date.now() });
+  }
+
+  private armIdleTimer(): void {
+    const timeout = this.options.idleTimeoutMs;
+    if (timeout === undefined) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.onError(), timeout);
   }
 
   private frame(es: EventSourceLike, type: Frame['type'], event: { data: string; lastEventId?: string }): void {
@@ -158,6 +174,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       // The server is ending this stream because it failed: do not count it as healthy.
       clearTimeout(this.stableTimer);
     }
+    this.armIdleTimer();
     this.emit('frame', { type, data: event.data, lastEventId: event.lastEventId ?? '' });
   }
 
@@ -182,6 +199,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   private teardown(): void {
     clearTimeout(this.retryTimer);
     clearTimeout(this.stableTimer);
+    clearTimeout(this.idleTimer);
     const es = this.es;
     this.es = undefined;
     es?.close();

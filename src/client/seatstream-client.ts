@@ -33,6 +33,8 @@ export interface SeatstreamClientOptions {
   trackMine?: boolean;
   /** Follow the browser's `online` / `offline` events. Default: true in browsers. */
   watchNetwork?: boolean;
+  /** Reconnect when the stream is silent this long (no event, no data heartbeat); ~2.5 × HEARTBEAT_MS. Default: off. */
+  idleTimeoutMs?: number;
 }
 
 /** A seat event of the stream, applied in id order, each once. */
@@ -130,6 +132,7 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
       ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
       ...(options.stableAfterMs !== undefined && { stableAfterMs: options.stableAfterMs }),
       ...(options.watchNetwork !== undefined && { watchNetwork: options.watchNetwork }),
+      ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
     });
     this.connection.on('state', (state) => this.emit('state', state));
     this.connection.on('frame', (frame) => this.onFrame(frame));

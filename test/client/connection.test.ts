@@ -90,6 +90,19 @@ describe('Connection', () => {
     expect(FakeEventSource.last().closed).toBe(true);
   });
 
+  it('with idleTimeoutMs, treats a stream that goes silent as broken (a cut without a FIN never errors)', () => {
+    const c = connection({ idleTimeoutMs: 2500 });
+    c.open();
+    FakeEventSource.last().open();
+    vi.advanceTimersByTime(2000);
+    FakeEventSource.last().send('message', { isHeartbeat: true });
+    vi.advanceTimersByTime(2000);
+    expect(c.state.status).toBe('live');
+    vi.advanceTimersByTime(500);
+    expect(FakeEventSource.instances[0]!.closed).toBe(true);
+    expect(c.state).toMatchObject({ status: 'reconnecting', attempt: 1 });
+  });
+
   it('turns offline after maxRetries, and tries again on demand', () => {
     const c = connection({ maxRetries: 2 });
     c.open();
