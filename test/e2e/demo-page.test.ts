@@ -86,7 +86,8 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
     await expect.poll(() => one.page.locator('#my-holds li').count()).toBe(2);
     const final = await serverMap(server.url, 1);
     await expect.poll(() => pageStatuses(one.page)).toEqual(final.seats);
-    await one.page.waitForTimeout(1100); // let the countdowns tick once and the toast settle
+    await one.page.mouse.move(5, 5); // no hover highlight on the last clicked seat
+    await one.page.waitForTimeout(1100); // let the countdowns tick once
     await screenshot(one.page, 'demo-page');
     await screenshot(two.page, 'demo-page-other-viewer');
     expect([...one.errors, ...two.errors]).toEqual([]);
