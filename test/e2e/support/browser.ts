@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -42,8 +42,9 @@ export const chromiumNeed = { name: CHROMIUM, present: existsSync(CHROMIUM), ins
 export function assertClientBuilt(): void {
   const bundle = join(ROOT, 'public', 'build', 'app.js');
   if (!existsSync(bundle)) throw new Error('public/build/app.js is missing: run `npm run build:client` (npm test does it in pretest)');
-  const source = statSync(join(ROOT, 'public', 'app', 'main.ts')).mtimeMs;
-  if (statSync(bundle).mtimeMs < source) console.warn('public/build/app.js is older than public/app/main.ts: run `npm run build:client`');
+  const sources = ['public/app', 'src/client'].flatMap((dir) => readdirSync(join(ROOT, dir)).map((file) => join(ROOT, dir, file)));
+  const newest = Math.max(...sources.map((file) => statSync(file).mtimeMs));
+  if (statSync(bundle).mtimeMs < newest) console.warn('public/build/app.js is older than its sources: run `npm run build:client` (npm test does)');
 }
 
 /**
