@@ -10,6 +10,10 @@ export interface ServerHandle {
   readonly port: number;
   readonly pid: number;
   readonly url: string;
+  /** Hold/release requests made so far per schedule, so every run on this server continues the same cycle. */
+  readonly counters: Map<number, number>;
+  /** The session the benchmark acts as on this server (set by setUp). */
+  token?: string;
   stop(): Promise<void>;
 }
 
@@ -48,7 +52,9 @@ async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 30_000)
 
 async function launch(name: string, args: string[], env: Record<string, string>, probe: string): Promise<ServerHandle> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...args, String(port)], {
+  // BENCH_CPU_PROF=1: each server writes a V8 CPU profile (open it in Chrome DevTools) on exit.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}bench/results/profiles`, '--cpu-prof-name', `${name}-${port}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, ...args, String(port)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -60,11 +66,14 @@ async function launch(name: string, args: string[], env: Record<string, string>,
     port,
     pid: child.pid!,
     url,
+    counters: new Map(),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGKILL');
+        // SIGTERM lets a profile be written; SIGKILL if the server does not go.
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
       }),
   };
 }

@@ -48,8 +48,9 @@ export async function setUp(server: ServerHandle, count: number, firstId = 1): P
       ),
     );
   }
-  const session = (await (await fetch(`${server.url}/api/session`, { method: 'POST' })).json()) as { token: string };
-  return session.token;
+  // One session per server: seats held in one run must be released by the same user in the next.
+  server.token ??= ((await (await fetch(`${server.url}/api/session`, { method: 'POST' })).json()) as { token: string }).token;
+  return server.token;
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -99,7 +100,6 @@ export async function fanout(servers: ServerHandle[], spec: FanoutSpec, progress
   const token = await setUp(publisher!, spec.schedules);
   const pool = await SubscriberPool.start(spec.workers);
   const results: FanoutResult[] = [];
-  const counters = new Map<number, number>();
   try {
     const perServer = Math.ceil(spec.subscribers / servers.length);
     for (const [s, server] of servers.entries()) {
@@ -117,7 +117,7 @@ export async function fanout(servers: ServerHandle[], spec: FanoutSpec, progress
       const cpuBefore = servers.reduce((sum, s) => sum + cpuMicros(s.pid), 0);
       const run = await publishAtRate(
         { url: publisher!.url, token },
-        { schedules: Array.from({ length: spec.schedules }, (_, i) => i + 1), rate, durationMs: spec.durationMs, seats: SEATS, counters },
+        { schedules: Array.from({ length: spec.schedules }, (_, i) => i + 1), rate, durationMs: spec.durationMs, seats: SEATS, counters: publisher!.counters },
       );
       const published = Object.values(run.published).reduce((n, p) => n + p.times.length, 0);
       const expected = (published * spec.subscribers) / spec.schedules;
