@@ -37,6 +37,9 @@ export class TopicHub {
   /** Every open connection's subscriber: for the shared heartbeat and for shutdown. */
   private readonly connections = new Set<Subscriber<Buffer>>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Connections by the second their lifetime ends. */
+  private readonly expiries = new Map<number, Set<Subscriber<Buffer>>>();
+  private reaper: NodeJS.Timeout | undefined;
   private readonly deps: TopicStreamDeps;
 
   constructor(private readonly options: TopicHubOptions) {
@@ -72,24 +75,45 @@ export class TopicHub {
   stream(request: StreamRequest): Observable<Buffer> {
     const { topics } = request;
     const project = topics.length === 1 ? (chunk: Chunk) => chunk.bytes : this.withCursor(topics);
-    // Whole seconds: Node keeps one timer list per distinct duration.
-    const lifetimeMs = request.lifetimeMs >= 1000 ? Math.round(request.lifetimeMs / 1000) * 1000 : request.lifetimeMs;
     return new Observable<Buffer>((subscriber) => {
       // The topic streams feed this subscriber directly; their teardown joins its own.
       for (const topic of topics) topicStream(this.deps, topic.topic, topic.after, project).subscribe(subscriber);
       this.connections.add(subscriber);
       this.heartbeat ??= setInterval(this.beat, this.options.heartbeatMs);
-      const lifetime = setTimeout(() => subscriber.complete(), lifetimeMs);
+      const deadline = this.expireAt(subscriber, request.lifetimeMs);
       return () => {
-        clearTimeout(lifetime);
+        this.expiries.get(deadline)?.delete(subscriber);
         this.connections.delete(subscriber);
         if (this.connections.size === 0) {
           clearInterval(this.heartbeat);
-          this.heartbeat = undefined;
+          clearInterval(this.reaper);
+          this.heartbeat = this.reaper = undefined;
         }
       };
     });
   }
+
+  /**
+   * Lifetimes end on whole seconds, in buckets swept once a second: one timer for all
+   * connections instead of a Timeout (and its closure) per connection.
+   */
+  private expireAt(subscriber: Subscriber<Buffer>, lifetimeMs: number): number {
+    const deadline = Math.ceil((Date.now() + lifetimeMs) / 1000);
+    let bucket = this.expiries.get(deadline);
+    if (!bucket) this.expiries.set(deadline, (bucket = new Set()));
+    bucket.add(subscriber);
+    this.reaper ??= setInterval(this.reap, 1000);
+    return deadline;
+  }
+
+  private readonly reap = (): void => {
+    const now = Date.now() / 1000;
+    for (const [deadline, bucket] of this.expiries) {
+      if (deadline > now) continue;
+      this.expiries.delete(deadline);
+      for (const subscriber of bucket) subscriber.complete();
+    }
+  };
 
   /** One heartbeat for the whole process, encoded once, not one timer per connection. */
   private readonly beat = (): void => {

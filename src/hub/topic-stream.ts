@@ -1,4 +1,4 @@
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, Subscriber } from 'rxjs';
 import type { EventBus } from '../bus/event-bus.js';
 import type { EventId } from '../bus/event-id.js';
 import type { FrameCodec, SnapshotSource } from './frame-codec.js';
@@ -28,18 +28,17 @@ export function topicStream<T>(deps: TopicStreamDeps, name: string, after: Start
   return new Observable<T>((subscriber) => {
     const topic = deps.acquire(name);
     const stream = new ResumingStream(deps, name, subscriber, project);
-    const live = topic.sink.asObservable().subscribe((chunk) => stream.onLive(chunk));
+    topic.sink.asObservable().subscribe(stream);
     stream.sync(after);
     return () => {
-      stream.closed = true;
-      live.unsubscribe();
+      stream.unsubscribe();
       deps.release(topic);
     };
   });
 }
 
-class ResumingStream<T> {
-  closed = false;
+/** The live subscriber of one connection to one topic (a class: thousands are open at once). */
+class ResumingStream<T> extends Subscriber<Chunk> {
   private epoch = '';
   /** Offset of the last event sent to this subscriber. */
   private last = -1;
@@ -51,9 +50,15 @@ class ResumingStream<T> {
     private readonly name: string,
     private readonly subscriber: Subscriber<T>,
     private readonly project: (chunk: Chunk) => T,
-  ) {}
+  ) {
+    super();
+  }
 
-  onLive(chunk: Chunk): void {
+  protected override _next(chunk: Chunk): void {
+    this.onLive(chunk);
+  }
+
+  private onLive(chunk: Chunk): void {
     if (this.held) this.held.push(chunk);
     else this.deliver(chunk);
   }
@@ -67,7 +72,9 @@ class ResumingStream<T> {
         // A chunk may start another resync, which holds the rest again.
         for (const chunk of held) this.onLive(chunk);
       },
-      (error: unknown) => this.subscriber.error(error),
+      (error: unknown) => {
+        if (!this.closed) this.subscriber.error(error);
+      },
     );
   }
 

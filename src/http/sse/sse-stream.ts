@@ -1,6 +1,7 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Observable } from 'rxjs';
+import { Subscriber, type Observable } from 'rxjs';
 import { toErrorBody } from '../errors.js';
 import { sseError, sseRetry } from './sse-codec.js';
 
@@ -31,34 +32,50 @@ const CACHE_CONTROL = 'no-cache, no-transform';
  */
 export function openSseStream(reply: FastifyReply, source: Observable<Buffer>, options: SseStreamOptions): void {
   const res = reply.raw;
-  const log = reply.log;
+  const writer = new SseWriter(res, reply.log, options);
   openWithPlugin(reply);
   options.onOpen();
+  source.subscribe(writer);
+  if (res.destroyed) writer.dispose(); // the client left before the stream opened
+  else res.once('close', () => writer.dispose());
+}
 
-  const subscription = source.subscribe({
-    next(bytes) {
-      if (res.destroyed) return;
-      if (res.writableLength + bytes.length > options.bufferLimitBytes) {
-        options.onOverflow();
-        res.destroy();
-        return;
-      }
-      res.write(bytes);
-    },
-    error(error: unknown) {
-      log.warn({ err: error }, 'event stream failed');
-      if (!res.destroyed) res.end(sseError(toErrorBody(error).body));
-    },
-    complete() {
-      if (!res.destroyed) res.end(sseRetry(options.retryOnEnd()));
-    },
-  });
-  const close = (): void => {
-    subscription.unsubscribe();
-    options.onClose();
-  };
-  if (res.destroyed) close(); // the client left before the stream opened
-  else res.once('close', close);
+/** The subscriber that writes a stream's bytes to one response (a class: thousands are open at once). */
+class SseWriter extends Subscriber<Buffer> {
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: SseStreamOptions,
+  ) {
+    super();
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    this.options.onClose();
+  }
+
+  protected override _next(bytes: Buffer): void {
+    const { res } = this;
+    if (res.destroyed) return;
+    if (res.writableLength + bytes.length > this.options.bufferLimitBytes) {
+      this.options.onOverflow();
+      res.destroy();
+      return;
+    }
+    res.write(bytes);
+  }
+
+  protected override _error(error: unknown): void {
+    this.log.warn({ err: error }, 'event stream failed');
+    if (!this.res.destroyed) this.res.end(sseError(toErrorBody(error).body));
+    this.unsubscribe();
+  }
+
+  protected override _complete(): void {
+    if (!this.res.destroyed) this.res.end(sseRetry(this.options.retryOnEnd()));
+    this.unsubscribe();
+  }
 }
 
 /**
