@@ -229,16 +229,24 @@ export class RedisBus implements EventBus {
   }
 
   private async readMissed(topic: string, live: LiveTopic): Promise<void> {
-    if (live.last < 0) return;
-    const history = await this.readAfter(topic, { offset: live.last, epoch: live.epoch });
-    if (history.kind === 'events') {
-      for (const event of history.events) if (this.deliver(live, event)) this.recovered++;
-      return;
+    if (live.last >= 0) {
+      const history = await this.readAfter(topic, { offset: live.last, epoch: live.epoch });
+      if (history.kind === 'events') {
+        for (const event of history.events) if (this.deliver(live, event)) this.recovered++;
+        return;
+      }
     }
-    // History lost or a new epoch: move to the current head; listeners resync from a snapshot.
+    // Lost track: the history is gone, the epoch changed, or the start was never known. Go on
+    // from the newest event and deliver it, so listeners see the jump (a new epoch, a gap) and
+    // resync themselves; without it they would wait for an event that may never come.
     const head = await this.head(topic);
-    if (head.epoch !== live.epoch || head.offset < live.last) live.last = -1;
     live.epoch = head.epoch;
+    live.last = head.offset;
+    if (head.offset === 0) return;
+    const newest = await this.readAfter(topic, { offset: head.offset - 1, epoch: head.epoch });
+    if (newest.kind !== 'events') return;
+    live.last = head.offset - 1;
+    for (const event of newest.events) if (this.deliver(live, event)) this.recovered++;
   }
 }
 

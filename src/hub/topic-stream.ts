@@ -1,6 +1,7 @@
 import { Observable, Subscriber } from 'rxjs';
 import type { EventBus } from '../bus/event-bus.js';
 import type { EventId } from '../bus/event-id.js';
+import { StorageUnavailableError } from '../bus/unavailable-error.js';
 import type { FrameCodec, SnapshotSource } from './frame-codec.js';
 import { encodeChunk, type Chunk, type Topic } from './topic.js';
 
@@ -13,6 +14,8 @@ export interface TopicStreamDeps {
   /** Called after a subscriber left; removes the topic when it was the last. */
   release(topic: Topic): void;
 }
+
+const RETRY_MS = 500;
 
 /** Where a subscription starts: after an id, with a snapshot, or with whatever comes next. */
 export type StartAt = EventId | 'snapshot' | 'live';
@@ -73,7 +76,11 @@ class ResumingStream<T> extends Subscriber<Chunk> {
         for (const chunk of held) this.onLive(chunk);
       },
       (error: unknown) => {
-        if (!this.closed) this.subscriber.error(error);
+        if (this.closed) return;
+        // The store is unreachable for now: keep the connection (heartbeats go on) and try
+        // again; live chunks stay held meanwhile. Anything else ends the stream.
+        if (error instanceof StorageUnavailableError) setTimeout(() => !this.closed && this.sync(after), RETRY_MS).unref();
+        else this.subscriber.error(error);
       },
     );
   }

@@ -90,6 +90,23 @@ describe.skipIf(!enabled)('Redis faults', () => {
     viewer.close();
   }, 30_000);
 
+  it('lets a client connect while Redis is down: it stays open with heartbeats and resumes when Redis is back', async () => {
+    redis = await startRedis(['--appendonly', 'yes', '--appendfsync', 'always']);
+    const [a] = await nodes(1);
+    const guest = await newGuest(a!.url);
+    const first = await hold(a!.url, guest, [1]);
+    await redis.kill('SIGKILL');
+    const client = await SseClient.connect(`${a!.url}/api/schedules/1/seats/events`, { 'last-event-id': first.body.eventId });
+    expect(client.status).toBe(200); // a 503 would make a browser's EventSource give up for good
+    await client.waitFor((c) => c.messages().filter((m) => m.isHeartbeat).length >= 2, 5_000, 'heartbeats during the outage');
+    await redis.restart();
+    await eventually(async () => expect((await hold(a!.url, guest, [2])).status).toBe(200), 10_000);
+    await client.waitForSeatEvents(1, 10_000);
+    expect(client.events.some((e) => e.event === 'snapshot' || e.event === 'error')).toBe(false);
+    expect(client.seatEvents()).toEqual([expect.objectContaining({ scheduleSeatId: 2, status: 'HELD' })]);
+    client.close();
+  }, 30_000);
+
   it('treats a hung Redis (SIGSTOP) as an outage: 503 within about a second, not a hang', async () => {
     redis = await startRedis();
     const [a] = await nodes(1);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseEventId, type EventId } from '../../bus/event-id.js';
+import { StorageUnavailableError } from '../../bus/unavailable-error.js';
 import { parseCursor } from '../../hub/cursor.js';
 import type { TopicPosition } from '../../hub/topic-hub.js';
 import type { StartAt } from '../../hub/topic-stream.js';
@@ -98,9 +99,13 @@ function wantsSnapshot(request: FastifyRequest<{ Querystring: StreamQuery }>): b
 
 async function stream(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, topics: TopicPosition[]): Promise<void> {
   for (const { label } of topics) {
-    if (!(await ctx.backend.store.exists(Number(label)))) {
-      throw new ApiError('SCHEDULE_NOT_FOUND', `No such schedule: ${label}`, { scheduleId: Number(label) });
-    }
+    // With the store unreachable, open the stream anyway: it keeps the client (heartbeats) and
+    // catches up when the store is back, where a 503 would make a browser's EventSource give up.
+    const exists = await ctx.backend.store.exists(Number(label)).catch((error: unknown) => {
+      if (error instanceof StorageUnavailableError) return true;
+      throw error;
+    });
+    if (!exists) throw new ApiError('SCHEDULE_NOT_FOUND', `No such schedule: ${label}`, { scheduleId: Number(label) });
   }
   if (request.raw.destroyed) return;
   const { config, hub, metrics } = ctx;
