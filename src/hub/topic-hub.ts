@@ -34,8 +34,15 @@ export interface StreamRequest {
  */
 export class TopicHub {
   private readonly topics = new Map<string, Topic>();
-  /** Every open connection's subscriber: for the shared heartbeat and for shutdown. */
-  private readonly connections = new Set<Subscriber<Buffer>>();
+  /**
+   * Every open connection's subscriber, spread over heartbeat slots: one timer visits one slot
+   * per tick, so each connection still gets a heartbeat every `heartbeatMs`, but 10,000 of them
+   * are not all written in the same instant (a burst that stalled event delivery by tens of ms).
+   */
+  private readonly slots: Set<Subscriber<Buffer>>[];
+  private open = 0;
+  private nextSlot = 0;
+  private tick = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Connections by the second their lifetime ends. */
   private readonly expiries = new Map<number, Set<Subscriber<Buffer>>>();
@@ -44,6 +51,8 @@ export class TopicHub {
 
   constructor(private readonly options: TopicHubOptions) {
     const { codec } = options;
+    const slotCount = Math.min(30, Math.max(1, Math.round(options.heartbeatMs / 1000)));
+    this.slots = Array.from({ length: slotCount }, () => new Set<Subscriber<Buffer>>());
     this.deps = {
       bus: options.bus,
       codec,
@@ -78,13 +87,15 @@ export class TopicHub {
     return new Observable<Buffer>((subscriber) => {
       // The topic streams feed this subscriber directly; their teardown joins its own.
       for (const topic of topics) topicStream(this.deps, topic.topic, topic.after, project).subscribe(subscriber);
-      this.connections.add(subscriber);
-      this.heartbeat ??= setInterval(this.beat, this.options.heartbeatMs);
+      const slot = this.slots[this.nextSlot++ % this.slots.length]!;
+      slot.add(subscriber);
+      this.open++;
+      this.heartbeat ??= setInterval(this.beat, this.options.heartbeatMs / this.slots.length);
       const deadline = this.expireAt(subscriber, request.lifetimeMs);
       return () => {
         this.expiries.get(deadline)?.delete(subscriber);
-        this.connections.delete(subscriber);
-        if (this.connections.size === 0) {
+        slot.delete(subscriber);
+        if (--this.open === 0) {
           clearInterval(this.heartbeat);
           clearInterval(this.reaper);
           this.heartbeat = this.reaper = undefined;
@@ -115,10 +126,12 @@ export class TopicHub {
     }
   };
 
-  /** One heartbeat for the whole process, encoded once, not one timer per connection. */
+  /** One heartbeat timer for the whole process; each tick serves one slot, encoded once. */
   private readonly beat = (): void => {
+    const slot = this.slots[this.tick++ % this.slots.length]!;
+    if (slot.size === 0) return;
     const bytes = Buffer.from(this.options.codec.heartbeat(new Date()));
-    for (const subscriber of this.connections) subscriber.next(bytes);
+    for (const subscriber of slot) subscriber.next(bytes);
   };
 
   /** For a multi-topic stream: each chunk followed by the cursor of where every topic stands. */
@@ -135,7 +148,7 @@ export class TopicHub {
 
   /** Completes every open stream (shutdown); the adapter tells clients when to come back. */
   closeStreams(): void {
-    for (const subscriber of [...this.connections]) subscriber.complete();
+    for (const slot of this.slots) for (const subscriber of [...slot]) subscriber.complete();
   }
 
   get topicCount(): number {

@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LocalBus } from '../../src/bus/local-bus.js';
+import type { FrameCodec } from '../../src/hub/frame-codec.js';
+import { TopicHub } from '../../src/hub/topic-hub.js';
+
+const codec: FrameCodec = {
+  event: (e) => `E${e.offset};`,
+  snapshot: (_topic, s) => `S${s.id.offset};`,
+  heartbeat: () => 'H;',
+  cursor: (token) => `C${token};`,
+};
+
+describe('TopicHub', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function open(hub: TopicHub, count: number, lifetimeMs = 3_600_000) {
+    return Array.from({ length: count }, () => {
+      const received: string[] = [];
+      const state = { received, completed: false };
+      hub
+        .stream({ topics: [{ topic: 't', label: 't', after: 'live' }], lifetimeMs })
+        .subscribe({ next: (b) => received.push(b.toString()), complete: () => (state.completed = true) });
+      return state;
+    });
+  }
+
+  it('spreads heartbeats over the interval: each connection gets one per heartbeatMs, not all at once', async () => {
+    const hub = new TopicHub({ bus: new LocalBus(), codec, snapshot: async () => ({ id: { offset: 0, epoch: 'e' }, data: '{}' }), heartbeatMs: 3_000 });
+    const connections = open(hub, 6);
+    const beats = () => connections.map((c) => c.received.filter((r) => r === 'H;').length);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(beats().reduce((a, b) => a + b)).toBe(2); // one slot of three
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(beats()).toEqual([1, 1, 1, 1, 1, 1]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(beats()).toEqual([2, 2, 2, 2, 2, 2]);
+    hub.closeStreams();
+    expect(connections.every((c) => c.completed)).toBe(true);
+  });
+
+  it('ends each stream at its lifetime, to the next second, and closes the topic with the last one', async () => {
+    const hub = new TopicHub({ bus: new LocalBus(), codec, snapshot: async () => ({ id: { offset: 0, epoch: 'e' }, data: '{}' }), heartbeatMs: 30_000 });
+    const [short] = open(hub, 1, 1_500);
+    const [long] = open(hub, 1, 5_000);
+    expect(hub.topicCount).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_400);
+    expect(short!.completed).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_700);
+    expect(short!.completed).toBe(true);
+    expect(long!.completed).toBe(false);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(long!.completed).toBe(true);
+    expect(hub.topicCount).toBe(0);
+  });
+});
