@@ -38,7 +38,7 @@ const plan = smoke
         { subscribers: 10_000, rates: [10] },
       ],
       w3: { subscribers: 10_000, schedules: 1_000, rate: 1_000 },
-      w4: { subscribers: 2_000, rate: 50 },
+      w4: { subscribers: 2_000, rate: 10 },
       durationMs: 10_000,
       throughputMs: 5_000,
       workers: 4,

@@ -45,7 +45,7 @@ export function post(target: Target, path: string, seat: number): Promise<{ stat
 /**
  * Publishes seat changes at `rate` per second for `durationMs` by real hold/release requests,
  * one seat (so one event) per request, spread round-robin over the schedules. Each schedule
- * holds seats 1..K then releases them, so a release never overtakes its hold. Records the
+ * holds all its seats in turn, then releases them in turn. Records the
  * monotonic time each request was sent, by the event id the server answered with.
  */
 export async function publishAtRate(
@@ -61,7 +61,8 @@ export async function publishAtRate(
 ): Promise<{ published: Published; startNs: number; sent: number; failed: number }> {
   const sentAt = new Map<number, Map<number, number>>();
   const counters = options.counters;
-  const K = Math.min(100, options.seats);
+  // Every seat in the cycle: a release comes a full cycle after its hold, never overtaking it.
+  const K = options.seats;
   const inflight: Promise<void>[] = [];
   let sent = 0;
   let failed = 0;

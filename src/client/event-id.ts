@@ -2,22 +2,19 @@
  * Event ids (`offset@epoch`) and multi-schedule cursors (`1:5@k3x9,2:2@k3x9`), as docs/api.md
  * defines them. Offsets compare only within one epoch; a new epoch means the history was lost.
  */
-export interface EventId {
-  readonly offset: number;
-  readonly epoch: string;
-}
+import { formatEventId as formatId, parseEventId as parseId, type EventId } from '../bus/event-id.js';
+import { formatCursor as formatPositions } from '../hub/cursor.js';
 
-const ID = /^(0|[1-9][0-9]{0,15})@([0-9a-z]{1,32})$/;
+// One definition of the wire format, shared with the server; these wrappers only fit it to the
+// client's shapes.
+export type { EventId };
 
 export function parseEventId(text: string | null | undefined): EventId | undefined {
-  const match = text ? ID.exec(text) : null;
-  if (!match) return undefined;
-  const offset = Number(match[1]);
-  return Number.isSafeInteger(offset) ? { offset, epoch: match[2]! } : undefined;
+  return (text && parseId(text)) || undefined;
 }
 
 export function formatEventId(id: EventId): string {
-  return `${id.offset}@${id.epoch}`;
+  return formatId(id.offset, id.epoch);
 }
 
 /** True when `id` is in `than`'s epoch and not after it: already reflected. */
@@ -27,7 +24,7 @@ export function isNotNewer(id: EventId, than: EventId | undefined): boolean {
 
 /** The resume value of a multi-schedule stream: every schedule with a known position. */
 export function formatCursor(positions: Iterable<readonly [number, EventId]>): string {
-  const parts: string[] = [];
-  for (const [scheduleId, id] of positions) parts.push(`${scheduleId}:${formatEventId(id)}`);
-  return parts.join(',');
+  const labelled = new Map<string, string>();
+  for (const [scheduleId, id] of positions) labelled.set(String(scheduleId), formatEventId(id));
+  return formatPositions(labelled);
 }

@@ -8,7 +8,7 @@ import { scheduleTopic } from '../../seats/seat-events.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { parseId, scheduleParams } from '../schemas.js';
-import { openSseStream } from '../sse/sse-stream.js';
+import { openSseStream, type SseStreamOptions } from '../sse/sse-stream.js';
 
 /** Schedules one connection may follow; more is a page that should be paginated. */
 export const MAX_SCHEDULES_PER_STREAM = 20;
@@ -27,6 +27,7 @@ interface StreamQuery {
 }
 
 export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+  const options = sseOptions(ctx);
   app.get<{ Params: { scheduleId: string }; Querystring: StreamQuery }>(
     '/api/schedules/:scheduleId/seats/events',
     { schema: { params: scheduleParams, querystring: streamQuery } },
@@ -39,7 +40,7 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
         if (!id) throw new ApiError('INVALID_LAST_EVENT_ID', 'Last-Event-ID must look like 42@k3x9');
         after = id;
       }
-      await stream(ctx, request, reply, [{ topic: scheduleTopic(scheduleId), label: String(scheduleId), after }]);
+      await stream(ctx, options, request, reply, [{ topic: scheduleTopic(scheduleId), label: String(scheduleId), after }]);
     },
   );
 
@@ -76,6 +77,7 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
       }
       await stream(
         ctx,
+        options,
         request,
         reply,
         scheduleIds.map((id) => ({ topic: scheduleTopic(id), label: String(id), after: positions.get(String(id)) ?? fallback })),
@@ -97,7 +99,13 @@ function wantsSnapshot(request: FastifyRequest<{ Querystring: StreamQuery }>): b
   return (flag === 'true' || flag === '1') && !request.headers['last-event-id'];
 }
 
-async function stream(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, topics: TopicPosition[]): Promise<void> {
+async function stream(
+  ctx: AppContext,
+  options: SseStreamOptions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  topics: TopicPosition[],
+): Promise<void> {
   for (const { label } of topics) {
     // With the store unreachable, open the stream anyway: it keeps the client (heartbeats) and
     // catches up when the store is back, where a 503 would make a browser's EventSource give up.
@@ -108,9 +116,15 @@ async function stream(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
     if (!exists) throw new ApiError('SCHEDULE_NOT_FOUND', `No such schedule: ${label}`, { scheduleId: Number(label) });
   }
   if (request.raw.destroyed) return;
-  const { config, hub, metrics } = ctx;
+  const { config, hub } = ctx;
   const lifetimeMs = config.sseMaxLifetimeMs * (0.8 + 0.2 * Math.random());
-  openSseStream(reply, hub.stream({ topics, lifetimeMs }), {
+  openSseStream(reply, hub.stream({ topics, lifetimeMs }), options);
+}
+
+/** Made once per app and shared by all its streams: nothing in it is per connection. */
+function sseOptions(ctx: AppContext): SseStreamOptions {
+  const { config, metrics } = ctx;
+  return {
     bufferLimitBytes: config.sseBufferLimitBytes,
     // Shutting down: come back soon, spread out, to another instance.
     retryOnEnd: () => (ctx.accepting ? config.sseRetryMs : 250 + Math.random() * 1000),
@@ -120,5 +134,5 @@ async function stream(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
       metrics.sseOpened.inc();
     },
     onClose: () => metrics.sseOpen.dec(),
-  });
+  };
 }
