@@ -27,6 +27,8 @@ export interface StreamRequest {
   readonly lifetimeMs: number;
 }
 
+const HEARTBEAT_SLOTS = 300;
+
 /**
  * One sink per topic, created for its first subscriber and removed after its last leaves
  * (the `ConcurrentHashMap<Long, Sinks.Many>` of the Reactor design). A subscription is
@@ -51,7 +53,8 @@ export class TopicHub {
 
   constructor(private readonly options: TopicHubOptions) {
     const { codec } = options;
-    const slotCount = Math.min(30, Math.max(1, Math.round(options.heartbeatMs / 1000)));
+    // A tick every 100 ms: with 10,000 connections, about 33 heartbeats per tick.
+    const slotCount = Math.min(HEARTBEAT_SLOTS, Math.max(1, Math.round(options.heartbeatMs / 100)));
     this.slots = Array.from({ length: slotCount }, () => new Set<Subscriber<Buffer>>());
     this.deps = {
       bus: options.bus,

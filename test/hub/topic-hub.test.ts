@@ -33,9 +33,9 @@ describe('TopicHub', () => {
     const hub = new TopicHub({ bus: new LocalBus(), codec, snapshot: async () => ({ id: { offset: 0, epoch: 'e' }, data: '{}' }), heartbeatMs: 3_000 });
     const connections = open(hub, 6);
     const beats = () => connections.map((c) => c.received.filter((r) => r === 'H;').length);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(beats().reduce((a, b) => a + b)).toBe(2); // one slot of three
-    await vi.advanceTimersByTimeAsync(2_000);
+    await vi.advanceTimersByTimeAsync(350);
+    expect(beats()).toEqual([1, 1, 1, 0, 0, 0]); // a slot per 100 ms tick, one connection in each
+    await vi.advanceTimersByTimeAsync(2_650);
     expect(beats()).toEqual([1, 1, 1, 1, 1, 1]);
     await vi.advanceTimersByTimeAsync(3_000);
     expect(beats()).toEqual([2, 2, 2, 2, 2, 2]);
