@@ -107,30 +107,40 @@ export function svg(report: Report): string {
       .sort((a, b) => a.subscribers - b.subscribers);
   const ours = series('seatstream');
   const base = series('baseline');
-  const panel = (x0: number, title: string, pick: (r: FanoutResult) => number, unit: string) => {
-    const points = [...ours, ...base].map(pick).filter(Number.isFinite);
+  const panel = (x0: number, title: string, pick: (r: FanoutResult) => number, unit: string, log: boolean) => {
+    const points = [...ours, ...base].map(pick).filter((v) => Number.isFinite(v) && v > 0);
     const max = Math.max(1e-9, ...points) * 1.15;
+    // Latency spans orders of magnitude (ms for seatstream, seconds for a baseline that falls behind).
+    const lo = log ? 10 ** Math.floor(Math.log10(Math.min(...points, max))) : 0;
+    const scale = (v: number) => (log ? (Math.log10(v) - Math.log10(lo)) / (Math.log10(max) - Math.log10(lo)) : v / max);
     const subs = [...new Set([...ours, ...base].map((r) => r.subscribers))].sort((a, b) => a - b);
     const sx = (s: number) => x0 + 50 + (subs.length > 1 ? (subs.indexOf(s) / (subs.length - 1)) * 260 : 130);
-    const sy = (v: number) => 250 - (v / max) * 200;
-    const line = (rows: FanoutResult[], color: string) =>
+    const sy = (v: number) => 250 - scale(v) * 200;
+    const ticks = log ? Array.from({ length: Math.ceil(Math.log10(max / lo)) + 1 }, (_, i) => lo * 10 ** i).filter((t) => t <= max) : [];
+    const line = (rows: FanoutResult[], color: string, dy: number) =>
       `<polyline fill="none" stroke="${color}" stroke-width="2" points="${rows.map((r) => `${sx(r.subscribers)},${sy(pick(r))}`).join(' ')}"/>` +
-      rows.map((r) => `<circle cx="${sx(r.subscribers)}" cy="${sy(pick(r))}" r="4" fill="${color}"><title>${fmt(pick(r), 2)} ${unit}</title></circle>` +
-        `<text x="${sx(r.subscribers) + 6}" y="${sy(pick(r)) - 6}" font-size="11" fill="${color}">${fmt(pick(r), 1)}</text>`).join('');
+      rows
+        .map(
+          (r) =>
+            `<circle cx="${sx(r.subscribers)}" cy="${sy(pick(r))}" r="4" fill="${color}"><title>${fmt(pick(r), 2)} ${unit}</title></circle>` +
+            `<text x="${sx(r.subscribers) + 6}" y="${sy(pick(r)) + dy}" font-size="11" fill="${color}">${fmt(pick(r), 1)}</text>`,
+        )
+        .join('');
     return (
       `<text x="${x0 + 180}" y="30" font-size="14" text-anchor="middle" font-weight="bold">${title}</text>` +
       `<line x1="${x0 + 40}" y1="250" x2="${x0 + 330}" y2="250" stroke="#888"/><line x1="${x0 + 40}" y1="45" x2="${x0 + 40}" y2="250" stroke="#888"/>` +
+      ticks.map((t) => `<text x="${x0 + 36}" y="${sy(t) + 4}" font-size="10" text-anchor="end" fill="#666">${t}</text>`).join('') +
       subs.map((s) => `<text x="${sx(s)}" y="268" font-size="11" text-anchor="middle">${s}</text>`).join('') +
       `<text x="${x0 + 185}" y="286" font-size="11" text-anchor="middle">subscribers (one schedule, 10 events/s)</text>` +
-      `<text x="${x0 + 12}" y="150" font-size="11" transform="rotate(-90 ${x0 + 12} 150)" text-anchor="middle">${unit}</text>` +
-      line(base, '#c0392b') +
-      line(ours, '#2471a3')
+      `<text x="${x0 + 12}" y="150" font-size="11" transform="rotate(-90 ${x0 + 12} 150)" text-anchor="middle">${unit}${log ? ' (log)' : ''}</text>` +
+      line(base, '#c0392b', 14) +
+      line(ours, '#2471a3', -6)
     );
   };
   return `<svg xmlns="http://www.w3.org/2000/svg" width="740" height="330" viewBox="0 0 740 330" font-family="sans-serif">
 <rect width="740" height="330" fill="white"/>
-${panel(0, 'p99 latency', (r) => r.p99Ms, 'ms')}
-${panel(370, 'server CPU per delivery', (r) => r.cpuMicrosPerDelivery, 'µs')}
+${panel(0, 'p99 latency', (r) => r.p99Ms, 'ms', true)}
+${panel(370, 'server CPU per delivery', (r) => r.cpuMicrosPerDelivery, 'µs', false)}
 <rect x="250" y="300" width="12" height="12" fill="#2471a3"/><text x="266" y="311" font-size="12">seatstream</text>
 <rect x="360" y="300" width="12" height="12" fill="#c0392b"/><text x="376" y="311" font-size="12">baseline (raw Node SSE)</text>
 <text x="730" y="324" font-size="10" text-anchor="end" fill="#666">${report.date} · ${report.machine.cpus} ×${report.machine.cores}</text>
