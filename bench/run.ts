@@ -16,7 +16,10 @@ import { fanout, fmt, idle, setUp, type FanoutSpec } from './lib/scenario.js';
 
 const smoke = process.argv.includes('--smoke');
 /** `--only=W1,W2` runs just those scenarios (W4 includes W4-single; W5 runs with W4). */
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const want = (scenario: string) => !only || only.includes(scenario);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -50,7 +53,10 @@ const W5_SCHEDULE = 999;
 
 const progress = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
-async function withServer<T>(start: () => Promise<ServerHandle>, use: (server: ServerHandle) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  start: () => Promise<ServerHandle>,
+  use: (server: ServerHandle) => Promise<T>,
+): Promise<T> {
   const server = await start();
   try {
     return await use(server);
@@ -65,7 +71,13 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   const report: Report = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() },
+    machine: {
+      cpus: cpus[0]?.model.trim() ?? 'unknown',
+      cores: cpus.length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      kernel: os.release(),
+    },
     mode: smoke ? 'smoke' : 'full',
     idle: [],
     fanout: [],
@@ -95,36 +107,59 @@ async function main(): Promise<void> {
         report.idle.push(w1);
       }
       if (want('W2')) {
-        for (const w2 of plan.w2) report.fanout.push(...(await fanout([server], spec('W2', w2.subscribers, 1, w2.rates), progress)));
+        for (const w2 of plan.w2)
+          report.fanout.push(...(await fanout([server], spec('W2', w2.subscribers, 1, w2.rates), progress)));
         if (name === 'seatstream') await searchSustainable(server, report, spec);
       }
-      if (want('W3')) report.fanout.push(...(await fanout([server], spec('W3', plan.w3.subscribers, plan.w3.schedules, [plan.w3.rate]), progress)));
+      if (want('W3'))
+        report.fanout.push(
+          ...(await fanout([server], spec('W3', plan.w3.subscribers, plan.w3.schedules, [plan.w3.rate]), progress)),
+        );
     });
   }
 
   if (want('W4') || want('W5')) await storesAndInstances(report, spec);
 
   mkdirSync(`${ROOT}bench/results`, { recursive: true });
-  writeFileSync(`${ROOT}bench/results/${report.mode}.json`, JSON.stringify({ ...report, ratios: ratios(report) }, null, 2));
+  writeFileSync(
+    `${ROOT}bench/results/${report.mode}.json`,
+    JSON.stringify({ ...report, ratios: ratios(report) }, null, 2),
+  );
   if (!smoke) writeFileSync(`${ROOT}docs/benchmarks.svg`, svg(report));
-  process.stdout.write(`\nseatstream benchmark (${report.mode}), ${report.date}, ${report.machine.cpus} ×${report.machine.cores}, Node ${report.machine.node}\n\n${markdown(report)}\n\n`);
+  process.stdout.write(
+    `\nseatstream benchmark (${report.mode}), ${report.date}, ${report.machine.cpus} ×${report.machine.cores}, Node ${report.machine.node}\n\n${markdown(report)}\n\n`,
+  );
   process.stdout.write(`results: bench/results/${report.mode}.json${smoke ? '' : ', chart: docs/benchmarks.svg'}\n`);
 
   // The instrument must not rot: seatstream losing or repeating an event, or a scenario that
   // delivered nothing, fails the run.
   const broken = report.fanout.filter(
-    (r) => r.server.startsWith('seatstream') && (r.misses > 0 || r.duplicates > 0 || r.deliveries === 0 || r.failedRequests > 0),
+    (r) =>
+      r.server.startsWith('seatstream') &&
+      (r.misses > 0 || r.duplicates > 0 || r.deliveries === 0 || r.failedRequests > 0),
   );
   if (broken.length) {
-    process.stderr.write(`bench: seatstream lost, repeated or delivered no events, or refused requests, in: ${broken.map((r) => `${r.scenario}@${r.rate}`).join(', ')}\n`);
+    process.stderr.write(
+      `bench: seatstream lost, repeated or delivered no events, or refused requests, in: ${broken.map((r) => `${r.scenario}@${r.rate}`).join(', ')}\n`,
+    );
     process.exitCode = 1;
   }
 }
 
 /** Where seatstream falls behind at the top W2 rate: the highest rate that keeps p99 under 100 ms, on the same server. */
-async function searchSustainable(server: ServerHandle, report: Report, spec: (scenario: string, subscribers: number, schedules: number, rates: number[]) => FanoutSpec): Promise<void> {
+async function searchSustainable(
+  server: ServerHandle,
+  report: Report,
+  spec: (scenario: string, subscribers: number, schedules: number, rates: number[]) => FanoutSpec,
+): Promise<void> {
   const subscribers = plan.w2[0]!.subscribers;
-  const top = report.fanout.find((r) => r.server === 'seatstream' && r.scenario === 'W2' && r.subscribers === subscribers && r.rate === Math.max(...plan.w2[0]!.rates));
+  const top = report.fanout.find(
+    (r) =>
+      r.server === 'seatstream' &&
+      r.scenario === 'W2' &&
+      r.subscribers === subscribers &&
+      r.rate === Math.max(...plan.w2[0]!.rates),
+  );
   if (!top || top.p99Ms < 100) return;
   for (const rate of plan.search) {
     const [run] = await fanout([server], spec('W2-search', subscribers, 1, [rate]), progress);
@@ -136,7 +171,10 @@ async function searchSustainable(server: ServerHandle, report: Report, spec: (sc
 }
 
 /** W4 (two instances on Redis, beside one) and W5 (request throughput on the Redis and memory stores). */
-async function storesAndInstances(report: Report, spec: (scenario: string, subscribers: number, schedules: number, rates: number[]) => FanoutSpec): Promise<void> {
+async function storesAndInstances(
+  report: Report,
+  spec: (scenario: string, subscribers: number, schedules: number, rates: number[]) => FanoutSpec,
+): Promise<void> {
   const redis = await startRedis();
   try {
     const env = { REDIS_URL: redis.url };
@@ -146,8 +184,19 @@ async function storesAndInstances(report: Report, spec: (scenario: string, subsc
       // W5 on the Redis store, then on the memory store.
       const token = await setUp(instances[0]!, 1, W5_SCHEDULE);
       progress('W5 redis store: hold/release requests …');
-      const redisRun = await requestThroughput({ url: instances[0]!.url, token }, { schedule: W5_SCHEDULE, concurrency: 32, durationMs: plan.throughputMs });
-      report.throughput.push({ scenario: 'W5', store: 'redis', concurrency: 32, requestsPerSecond: redisRun.perSecond, p50Ms: redisRun.histogram.quantile(0.5), p99Ms: redisRun.histogram.quantile(0.99), failed: redisRun.failed });
+      const redisRun = await requestThroughput(
+        { url: instances[0]!.url, token },
+        { schedule: W5_SCHEDULE, concurrency: 32, durationMs: plan.throughputMs },
+      );
+      report.throughput.push({
+        scenario: 'W5',
+        store: 'redis',
+        concurrency: 32,
+        requestsPerSecond: redisRun.perSecond,
+        p50Ms: redisRun.histogram.quantile(0.5),
+        p99Ms: redisRun.histogram.quantile(0.99),
+        failed: redisRun.failed,
+      });
     } finally {
       await Promise.all(instances.map((i) => i.stop()));
     }
@@ -157,11 +206,24 @@ async function storesAndInstances(report: Report, spec: (scenario: string, subsc
   await withServer(
     () => startSeatstream(),
     async (server) => {
-      report.fanout.push(...(await fanout([server], spec('W4-single', plan.w4.subscribers, 1, [plan.w4.rate]), progress)));
+      report.fanout.push(
+        ...(await fanout([server], spec('W4-single', plan.w4.subscribers, 1, [plan.w4.rate]), progress)),
+      );
       const token = await setUp(server, 1, W5_SCHEDULE);
       progress('W5 memory store: hold/release requests …');
-      const run = await requestThroughput({ url: server.url, token }, { schedule: W5_SCHEDULE, concurrency: 32, durationMs: plan.throughputMs });
-      report.throughput.push({ scenario: 'W5', store: 'memory', concurrency: 32, requestsPerSecond: run.perSecond, p50Ms: run.histogram.quantile(0.5), p99Ms: run.histogram.quantile(0.99), failed: run.failed });
+      const run = await requestThroughput(
+        { url: server.url, token },
+        { schedule: W5_SCHEDULE, concurrency: 32, durationMs: plan.throughputMs },
+      );
+      report.throughput.push({
+        scenario: 'W5',
+        store: 'memory',
+        concurrency: 32,
+        requestsPerSecond: run.perSecond,
+        p50Ms: run.histogram.quantile(0.5),
+        p99Ms: run.histogram.quantile(0.99),
+        failed: run.failed,
+      });
     },
   );
 }

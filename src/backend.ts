@@ -53,8 +53,12 @@ export async function redisBackend(
   config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisKeyPrefix' | 'replayLimit'>,
 ): Promise<Backend> {
   const sharded = config.redisClusterNodes !== undefined;
-  const where = sharded ? `the Redis Cluster at ${config.redisClusterNodes!.join(',')}` : `Redis at ${redact(config.redisUrl ?? DEFAULT_URL)}`;
-  const [client, subscriber] = sharded ? clusterClients(config.redisClusterNodes!) : redisClients(config.redisUrl ?? DEFAULT_URL);
+  const where = sharded
+    ? `the Redis Cluster at ${config.redisClusterNodes!.join(',')}`
+    : `Redis at ${redact(config.redisUrl ?? DEFAULT_URL)}`;
+  const [client, subscriber] = sharded
+    ? clusterClients(config.redisClusterNodes!)
+    : redisClients(config.redisUrl ?? DEFAULT_URL);
   // Errors surface through commands (503) and readiness; without listeners ioredis would log each.
   client.on('error', () => undefined);
   subscriber.on('error', () => undefined);
@@ -108,7 +112,11 @@ function clusterClients(nodes: string[]): [Cluster, Cluster] {
   return [
     new Cluster(seeds, { ...options, enableOfflineQueue: false }),
     // One subscriber connection per shard: SSUBSCRIBE goes to the shard that owns the channel's slot.
-    new Cluster(seeds, { ...options, shardedSubscribers: true, redisOptions: { ...nodeOptions, commandTimeout: undefined } }),
+    new Cluster(seeds, {
+      ...options,
+      shardedSubscribers: true,
+      redisOptions: { ...nodeOptions, commandTimeout: undefined },
+    }),
   ];
 }
 

@@ -102,7 +102,8 @@ function secret(env: Env, name: string, minLength: number): string | undefined {
 function redisUrl(env: Env): string | undefined {
   const raw = env.REDIS_URL?.trim();
   if (!raw) return undefined;
-  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`REDIS_URL must look like redis://host:6379, got "${raw}"`);
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw))
+    throw new ConfigError(`REDIS_URL must look like redis://host:6379, got "${raw}"`);
   return raw;
 }
 
@@ -111,7 +112,8 @@ function clusterNodes(env: Env): string[] | undefined {
   if (!raw) return undefined;
   const nodes = raw.split(',').map((n) => n.trim());
   for (const node of nodes) {
-    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(node)) throw new ConfigError(`REDIS_CLUSTER_NODES must be host:port,host:port, got "${node}"`);
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(node))
+      throw new ConfigError(`REDIS_CLUSTER_NODES must be host:port,host:port, got "${node}"`);
   }
   return nodes;
 }
@@ -120,7 +122,8 @@ function keyPrefix(env: Env, fallback: string): string {
   const raw = env.REDIS_KEY_PREFIX;
   if (raw === undefined) return fallback;
   // Braces would start a hash tag of their own and move keys to another Cluster slot.
-  if (!/^[A-Za-z0-9:._-]{0,64}$/.test(raw)) throw new ConfigError(`REDIS_KEY_PREFIX may use letters, digits and : . _ - (at most 64), got "${raw}"`);
+  if (!/^[A-Za-z0-9:._-]{0,64}$/.test(raw))
+    throw new ConfigError(`REDIS_KEY_PREFIX may use letters, digits and : . _ - (at most 64), got "${raw}"`);
   return raw;
 }
 

@@ -102,11 +102,16 @@ describe('loadConfig', () => {
 describe('the process entry (src/main.ts)', () => {
   const children: ChildProcess[] = [];
   afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 
   /** The test runner's environment without any seatstream variable, plus `env`. */
-  function start(env: Record<string, string>): { child: ChildProcess; stderr: () => string; exited: Promise<{ code: number | null; signal: string | null }> } {
+  function start(env: Record<string, string>): {
+    child: ChildProcess;
+    stderr: () => string;
+    exited: Promise<{ code: number | null; signal: string | null }>;
+  } {
     const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !VARIABLES.includes(name)));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
@@ -137,7 +142,11 @@ describe('the process entry (src/main.ts)', () => {
   it('exits with code 1 and names PORT on stderr when PORT is invalid', async () => {
     const { exited, stderr } = start({ PORT: 'abc' });
     expect(await exited).toEqual({ code: 1, signal: null });
-    expect(stderr().split('\n').some((line) => line.includes('PORT'))).toBe(true);
+    expect(
+      stderr()
+        .split('\n')
+        .some((line) => line.includes('PORT')),
+    ).toBe(true);
   }, 20_000);
 
   it('serves the page, the demo schedule and health, then exits 0 within 5 s of SIGTERM', async () => {
@@ -169,7 +178,10 @@ describe('the process entry (src/main.ts)', () => {
 
     const signalled = Date.now();
     child.kill('SIGTERM');
-    const result = await Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000))]);
+    const result = await Promise.race([
+      exited,
+      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000)),
+    ]);
     expect(result).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeLessThan(5_000);
     await viewer.waitForEnd(1_000);

@@ -27,7 +27,21 @@ const TSC = `${ROOT}node_modules/typescript/bin/tsc`;
 export function buildServers(): void {
   const steps = [
     ['-p', 'tsconfig.build.json'],
-    ['bench/baseline-server.ts', '--outDir', 'bench/.build', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', '--ignoreConfig'],
+    [
+      'bench/baseline-server.ts',
+      '--outDir',
+      'bench/.build',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--skipLibCheck',
+      '--ignoreConfig',
+    ],
   ];
   for (const args of steps) {
     const built = spawnSync(process.execPath, [TSC, ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -53,7 +67,9 @@ async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 30_000)
 async function launch(name: string, args: string[], env: Record<string, string>, probe: string): Promise<ServerHandle> {
   const port = await freePort();
   // BENCH_CPU_PROF=1: each server writes a V8 CPU profile (open it in Chrome DevTools) on exit.
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}bench/results/profiles`, '--cpu-prof-name', `${name}-${port}.cpuprofile`] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}bench/results/profiles`, '--cpu-prof-name', `${name}-${port}.cpuprofile`]
+    : [];
   const child = spawn(process.execPath, [...profile, ...args, String(port)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },

@@ -20,7 +20,11 @@ export function post(target: Target, path: string, seat: number): Promise<{ stat
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${target.token}` },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': body.length,
+          authorization: `Bearer ${target.token}`,
+        },
       },
       (response) => {
         let text = '';
@@ -126,7 +130,11 @@ export async function requestThroughput(
       const seat = c + 1;
       for (let i = 0; Date.now() < deadline; i++) {
         const t0 = process.hrtime.bigint();
-        const { status } = await post(target, `/api/schedules/${options.schedule}/seats/${i % 2 === 0 ? 'hold' : 'release'}`, seat);
+        const { status } = await post(
+          target,
+          `/api/schedules/${options.schedule}/seats/${i % 2 === 0 ? 'hold' : 'release'}`,
+          seat,
+        );
         histogram.record(Number(process.hrtime.bigint() - t0) / 1e6);
         requests++;
         if (status !== 200) failed++;

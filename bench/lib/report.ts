@@ -27,7 +27,11 @@ export function ratios(report: Report) {
   const rows = [];
   for (const ours of report.fanout.filter((r) => r.server === 'seatstream')) {
     const base = report.fanout.find(
-      (r) => r.server === 'baseline' && r.scenario === ours.scenario && r.subscribers === ours.subscribers && r.rate === ours.rate,
+      (r) =>
+        r.server === 'baseline' &&
+        r.scenario === ours.scenario &&
+        r.subscribers === ours.subscribers &&
+        r.rate === ours.rate,
     );
     if (!base) continue;
     rows.push({
@@ -44,8 +48,8 @@ export function ratios(report: Report) {
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
-  return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n');
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
 /** The results as Markdown tables (printed at the end, and pasted into docs/benchmarks.md). */
@@ -54,12 +58,33 @@ export function markdown(report: Report): string {
   parts.push(
     table(
       ['scenario', 'server', 'connections', 'RSS/conn KB', 'connect p50 ms', 'connect p99 ms', 'failed'],
-      report.idle.map((r) => [r.scenario, r.server, String(r.connections), fmt(r.rssPerConnectionKB), fmt(r.connectP50Ms), fmt(r.connectP99Ms), String(r.failed)]),
+      report.idle.map((r) => [
+        r.scenario,
+        r.server,
+        String(r.connections),
+        fmt(r.rssPerConnectionKB),
+        fmt(r.connectP50Ms),
+        fmt(r.connectP99Ms),
+        String(r.failed),
+      ]),
     ),
   );
   parts.push(
     table(
-      ['scenario', 'server', 'subs', 'schedules', 'rate/s', 'deliveries/s', 'p50 ms', 'p99 ms', 'CPU µs/delivery', 'misses', 'dups', 'closed'],
+      [
+        'scenario',
+        'server',
+        'subs',
+        'schedules',
+        'rate/s',
+        'deliveries/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/delivery',
+        'misses',
+        'dups',
+        'closed',
+      ],
       report.fanout.map((r) => [
         r.scenario,
         r.server,
@@ -79,7 +104,14 @@ export function markdown(report: Report): string {
   parts.push(
     table(
       ['scenario', 'subs', 'rate/s', 'throughput ×', 'p99 ×', 'CPU/delivery ×'],
-      ratios(report).map((r) => [r.scenario, String(r.subscribers), String(r.rate), fmt(r.throughput, 2), fmt(r.p99, 2), fmt(r.cpu, 2)]),
+      ratios(report).map((r) => [
+        r.scenario,
+        String(r.subscribers),
+        String(r.rate),
+        fmt(r.throughput, 2),
+        fmt(r.p99, 2),
+        fmt(r.cpu, 2),
+      ]),
     ),
   );
   if (report.sustainable.length) {
@@ -93,7 +125,15 @@ export function markdown(report: Report): string {
   parts.push(
     table(
       ['scenario', 'store', 'concurrency', 'requests/s', 'p50 ms', 'p99 ms', 'failed'],
-      report.throughput.map((r) => [r.scenario, r.store, String(r.concurrency), fmt(r.requestsPerSecond, 0), fmt(r.p50Ms, 2), fmt(r.p99Ms, 2), String(r.failed)]),
+      report.throughput.map((r) => [
+        r.scenario,
+        r.store,
+        String(r.concurrency),
+        fmt(r.requestsPerSecond, 0),
+        fmt(r.p50Ms, 2),
+        fmt(r.p99Ms, 2),
+        String(r.failed),
+      ]),
     ),
   );
   return parts.join('\n\n');
@@ -112,11 +152,14 @@ export function svg(report: Report): string {
     const max = Math.max(1e-9, ...points) * 1.15;
     // Latency spans orders of magnitude (ms for seatstream, seconds for a baseline that falls behind).
     const lo = log ? 10 ** Math.floor(Math.log10(Math.min(...points, max))) : 0;
-    const scale = (v: number) => (log ? (Math.log10(v) - Math.log10(lo)) / (Math.log10(max) - Math.log10(lo)) : v / max);
+    const scale = (v: number) =>
+      log ? (Math.log10(v) - Math.log10(lo)) / (Math.log10(max) - Math.log10(lo)) : v / max;
     const subs = [...new Set([...ours, ...base].map((r) => r.subscribers))].sort((a, b) => a - b);
     const sx = (s: number) => x0 + 50 + (subs.length > 1 ? (subs.indexOf(s) / (subs.length - 1)) * 260 : 130);
     const sy = (v: number) => 250 - scale(v) * 200;
-    const ticks = log ? Array.from({ length: Math.ceil(Math.log10(max / lo)) + 1 }, (_, i) => lo * 10 ** i).filter((t) => t <= max) : [];
+    const ticks = log
+      ? Array.from({ length: Math.ceil(Math.log10(max / lo)) + 1 }, (_, i) => lo * 10 ** i).filter((t) => t <= max)
+      : [];
     const line = (rows: FanoutResult[], color: string, dy: number) =>
       `<polyline fill="none" stroke="${color}" stroke-width="2" points="${rows.map((r) => `${sx(r.subscribers)},${sy(pick(r))}`).join(' ')}"/>` +
       rows
@@ -129,7 +172,9 @@ export function svg(report: Report): string {
     return (
       `<text x="${x0 + 180}" y="30" font-size="14" text-anchor="middle" font-weight="bold">${title}</text>` +
       `<line x1="${x0 + 40}" y1="250" x2="${x0 + 330}" y2="250" stroke="#888"/><line x1="${x0 + 40}" y1="45" x2="${x0 + 40}" y2="250" stroke="#888"/>` +
-      ticks.map((t) => `<text x="${x0 + 36}" y="${sy(t) + 4}" font-size="10" text-anchor="end" fill="#666">${t}</text>`).join('') +
+      ticks
+        .map((t) => `<text x="${x0 + 36}" y="${sy(t) + 4}" font-size="10" text-anchor="end" fill="#666">${t}</text>`)
+        .join('') +
       subs.map((s) => `<text x="${sx(s)}" y="268" font-size="11" text-anchor="middle">${s}</text>`).join('') +
       `<text x="${x0 + 185}" y="286" font-size="11" text-anchor="middle">subscribers (one schedule, 10 events/s)</text>` +
       `<text x="${x0 + 12}" y="150" font-size="11" transform="rotate(-90 ${x0 + 12} 150)" text-anchor="middle">${unit}${log ? ' (log)' : ''}</text>` +

@@ -49,7 +49,9 @@ export async function setUp(server: ServerHandle, count: number, firstId = 1): P
     );
   }
   // One session per server: seats held in one run must be released by the same user in the next.
-  server.token ??= ((await (await fetch(`${server.url}/api/session`, { method: 'POST' })).json()) as { token: string }).token;
+  server.token ??= (
+    (await (await fetch(`${server.url}/api/session`, { method: 'POST' })).json()) as { token: string }
+  ).token;
   return server.token;
 }
 
@@ -58,7 +60,12 @@ function percentile(sorted: number[], q: number): number {
 }
 
 /** W1: RSS per idle connection and connect time. */
-export async function idle(scenario: string, server: ServerHandle, connections: number, workers: number): Promise<IdleResult> {
+export async function idle(
+  scenario: string,
+  server: ServerHandle,
+  connections: number,
+  workers: number,
+): Promise<IdleResult> {
   await setUp(server, 1);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const before = rssBytes(server.pid);
@@ -100,7 +107,11 @@ export interface FanoutSpec {
  * W2–W4: `subscribers` connections spread over `schedules` (and over `servers`), then for each
  * rate a burst of real hold/release requests to the first server; measures every delivery.
  */
-export async function fanout(servers: ServerHandle[], spec: FanoutSpec, progress: (line: string) => void): Promise<FanoutResult[]> {
+export async function fanout(
+  servers: ServerHandle[],
+  spec: FanoutSpec,
+  progress: (line: string) => void,
+): Promise<FanoutResult[]> {
   const [publisher] = servers;
   const token = await setUp(publisher!, spec.schedules);
   const pool = await SubscriberPool.start(spec.workers);
@@ -116,13 +127,21 @@ export async function fanout(servers: ServerHandle[], spec: FanoutSpec, progress
     await new Promise((resolve) => setTimeout(resolve, 500));
     const name = servers.length > 1 ? `${publisher!.name} ×${servers.length}` : publisher!.name;
     for (const rate of spec.rates) {
-      progress(`${spec.scenario} ${name}: ${spec.subscribers} subscribers, ${spec.schedules} schedule(s), ${rate} events/s …`);
+      progress(
+        `${spec.scenario} ${name}: ${spec.subscribers} subscribers, ${spec.schedules} schedule(s), ${rate} events/s …`,
+      );
       await pool.reset();
       const { received: receivedBefore } = await pool.received();
       const cpuBefore = servers.reduce((sum, s) => sum + cpuMicros(s.pid), 0);
       const run = await publishAtRate(
         { url: publisher!.url, token },
-        { schedules: Array.from({ length: spec.schedules }, (_, i) => i + 1), rate, durationMs: spec.durationMs, seats: SEATS, counters: publisher!.counters },
+        {
+          schedules: Array.from({ length: spec.schedules }, (_, i) => i + 1),
+          rate,
+          durationMs: spec.durationMs,
+          seats: SEATS,
+          counters: publisher!.counters,
+        },
       );
       const published = Object.values(run.published).reduce((n, p) => n + p.times.length, 0);
       const expected = (published * spec.subscribers) / spec.schedules;

@@ -16,7 +16,15 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { type: 'connected'; connectMs: number[]; failed: number }
-  | { type: 'collected'; deliveries: number; misses: number; duplicates: number; histogram: number[]; lastReceiveNs: number; closed: number }
+  | {
+      type: 'collected';
+      deliveries: number;
+      misses: number;
+      duplicates: number;
+      histogram: number[];
+      lastReceiveNs: number;
+      closed: number;
+    }
   | { type: 'progress'; received: number; closed: number }
   | { type: 'ok' };
 
@@ -88,7 +96,7 @@ class Connection {
     this.text += text;
     const cut = this.text.lastIndexOf('\n');
     if (cut < 0) return;
-    const complete = '\n' + this.text.slice(0, cut);
+    const complete = `\n${this.text.slice(0, cut)}`;
     this.text = this.text.slice(cut + 1);
     for (let at = complete.indexOf('\nid: '); at >= 0; at = complete.indexOf('\nid: ', at + 5)) {
       const offset = parseInt(complete.slice(at + 5, complete.indexOf('@', at + 5)), 10);
@@ -110,7 +118,9 @@ function connect(port: number, schedule: number): Promise<{ connection: Connecti
       resolve({ connection, ms: Number(process.hrtime.bigint() - started) / 1e6, ok }),
     );
     socket.on('connect', () =>
-      socket.write(`GET /api/schedules/${schedule}/seats/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`),
+      socket.write(
+        `GET /api/schedules/${schedule}/seats/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`,
+      ),
     );
   });
 }

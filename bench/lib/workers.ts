@@ -10,7 +10,9 @@ export class SubscriberPool {
   private constructor(private readonly workers: ChildProcess[]) {}
 
   static async start(count: number): Promise<SubscriberPool> {
-    const workers = Array.from({ length: count }, () => fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+    const workers = Array.from({ length: count }, () =>
+      fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+    );
     return new SubscriberPool(workers);
   }
 
@@ -31,7 +33,8 @@ export class SubscriberPool {
   async received(): Promise<{ received: number; closed: number }> {
     const replies = await this.all(() => ({ type: 'progress' }));
     return replies.reduce(
-      (sum, r) => (r.type === 'progress' ? { received: sum.received + r.received, closed: sum.closed + r.closed } : sum),
+      (sum, r) =>
+        r.type === 'progress' ? { received: sum.received + r.received, closed: sum.closed + r.closed } : sum,
       { received: 0, closed: 0 },
     );
   }

@@ -6,10 +6,22 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return element as T;
 }
 
-type Props = { className?: string; textContent?: string; type?: string; title?: string; disabled?: boolean; dataset?: Record<string, string>; attrs?: Record<string, string> };
+type Props = {
+  className?: string;
+  textContent?: string;
+  type?: string;
+  title?: string;
+  disabled?: boolean;
+  dataset?: Record<string, string>;
+  attrs?: Record<string, string>;
+};
 
 /** Creates an element: a few properties, data-attributes, attributes, then children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   const { dataset, attrs, ...rest } = props;
   Object.assign(element, rest);
@@ -32,7 +44,12 @@ export function frameBatcher(fn: () => void): () => void {
   };
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
 
 export function formatTime(at: string | number | Date): string {
   const date = new Date(at);

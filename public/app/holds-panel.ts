@@ -27,7 +27,14 @@ export class HoldsPanel {
         { dataset: { seatId: String(seat.id) } },
         h('span', { className: 'hold-seat', textContent: seatName(seat) }),
         left,
-        h('button', { type: 'button', className: 'link', textContent: 'Release', disabled: pending.has(seat.id), dataset: { release: String(seat.id) }, attrs: { 'aria-label': `Release seat ${seatName(seat)}` } }),
+        h('button', {
+          type: 'button',
+          className: 'link',
+          textContent: 'Release',
+          disabled: pending.has(seat.id),
+          dataset: { release: String(seat.id) },
+          attrs: { 'aria-label': `Release seat ${seatName(seat)}` },
+        }),
       );
     });
     this.list.replaceChildren(...items);
@@ -59,7 +66,8 @@ export class HoldsPanel {
         continue;
       }
       const seconds = Math.max(0, Math.ceil((expiresAt - now) / 1000));
-      element.textContent = seconds > 0 ? `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')} left` : 'expiring…';
+      element.textContent =
+        seconds > 0 ? `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')} left` : 'expiring…';
       element.classList.toggle('urgent', seconds <= 30);
     }
   }

@@ -31,7 +31,12 @@ const map = new SeatMapView(byId('seat-map'), {
   HELD: byId('count-HELD'),
   RESERVED: byId('count-RESERVED'),
 });
-const holds = new HoldsPanel(byId('my-holds'), byId('holds-empty'), byId('my-reserved'), byId<HTMLButtonElement>('reserve'));
+const holds = new HoldsPanel(
+  byId('my-holds'),
+  byId('holds-empty'),
+  byId('my-reserved'),
+  byId<HTMLButtonElement>('reserve'),
+);
 const events = new EventsPanel(byId('events'));
 const badge = new ConnectionBadge(byId('connection-state'), byId<HTMLButtonElement>('retry'));
 const toast = new Toast(byId('toast'));
@@ -90,7 +95,12 @@ async function act(operation: SeatOperation, seatIds: number[]): Promise<void> {
   } catch (error) {
     let message = error instanceof Error ? error.message : String(error);
     if (error instanceof ApiError && error.seatIds.length > 0) {
-      message += ` (${error.seatIds.map((id) => { const seat = client.seat(id); return seat ? seatName(seat) : `#${id}`; }).join(', ')})`;
+      message += ` (${error.seatIds
+        .map((id) => {
+          const seat = client.seat(id);
+          return seat ? seatName(seat) : `#${id}`;
+        })
+        .join(', ')})`;
     }
     toast.show(message, 'error');
   } finally {
@@ -120,4 +130,8 @@ byId('retry').addEventListener('click', () => client.reconnect());
 
 // The stream and the session start together; the client marks my seats once both are there.
 client.connect();
-client.startSession().catch((error: unknown) => toast.show(`Could not start a session: ${error instanceof Error ? error.message : String(error)}`, 'error'));
+client
+  .startSession()
+  .catch((error: unknown) =>
+    toast.show(`Could not start a session: ${error instanceof Error ? error.message : String(error)}`, 'error'),
+  );

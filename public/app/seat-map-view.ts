@@ -36,9 +36,18 @@ export class SeatMapView {
     for (const row of [...rows.keys()].sort(compareRows)) {
       const list = rows.get(row)!.sort((a, b) => a.number - b.number);
       columns = Math.max(columns, list.length);
-      const rowElement = h('div', { className: 'row', attrs: { role: 'group', 'aria-label': `Row ${row}` } }, h('span', { className: 'row-label', textContent: row, attrs: { 'aria-hidden': 'true' } }));
+      const rowElement = h(
+        'div',
+        { className: 'row', attrs: { role: 'group', 'aria-label': `Row ${row}` } },
+        h('span', { className: 'row-label', textContent: row, attrs: { 'aria-hidden': 'true' } }),
+      );
       for (const seat of list) {
-        const element = h('button', { type: 'button', className: 'seat', textContent: String(seat.number), dataset: { seatId: String(seat.id) } });
+        const element = h('button', {
+          type: 'button',
+          className: 'seat',
+          textContent: String(seat.number),
+          dataset: { seatId: String(seat.id) },
+        });
         this.elements.set(seat.id, element);
         this.counts[seat.status]++;
         this.views.set(seat.id, seat);
@@ -49,7 +58,8 @@ export class SeatMapView {
     }
     this.root.style.setProperty('--cols', String(columns));
     this.root.replaceChildren(fragment);
-    if (seats.length === 0) this.root.replaceChildren(h('p', { className: 'placeholder', textContent: 'This schedule has no seats.' }));
+    if (seats.length === 0)
+      this.root.replaceChildren(h('p', { className: 'placeholder', textContent: 'This schedule has no seats.' }));
     this.root.removeAttribute('aria-busy');
     this.flushCounts();
   }

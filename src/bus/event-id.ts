@@ -30,5 +30,7 @@ export function isEpoch(text: string): boolean {
 
 /** A fresh epoch: random, short, and safe inside ids, headers and Redis keys. */
 export function newEpoch(): string {
-  return Math.floor(Math.random() * 36 ** 8).toString(36).padStart(8, '0');
+  return Math.floor(Math.random() * 36 ** 8)
+    .toString(36)
+    .padStart(8, '0');
 }

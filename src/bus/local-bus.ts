@@ -34,7 +34,10 @@ export class LocalBus implements EventBus {
   readonly epoch: string;
   private readonly topics = new Map<string, TopicLog>();
 
-  constructor(private readonly replayLimit = 1000, epoch = newEpoch()) {
+  constructor(
+    private readonly replayLimit = 1000,
+    epoch = newEpoch(),
+  ) {
     this.epoch = epoch;
   }
 

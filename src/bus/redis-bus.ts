@@ -76,7 +76,9 @@ export class RedisBus implements EventBus {
     ctx.client.defineCommand('busHead', { numberOfKeys: 1, lua: HEAD });
     ctx.client.defineCommand('busReadAfter', { numberOfKeys: 2, lua: READ_AFTER });
     this.scripts = ctx.client as unknown as Scripts;
-    subscriber.on(ctx.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.onMessage(channel, message));
+    subscriber.on(ctx.sharded ? 'smessage' : 'message', (channel: string, message: string) =>
+      this.onMessage(channel, message),
+    );
     // After a reconnect ioredis re-subscribes by itself; what was published meanwhile is read back.
     subscriber.on('ready', () => {
       for (const topic of this.live.keys()) this.catchUp(topic);
@@ -113,7 +115,9 @@ export class RedisBus implements EventBus {
       this.live.delete(topic);
       const { channel } = topicKeys(this.ctx.prefix, topic);
       this.byChannel.delete(channel);
-      void (this.ctx.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)).catch(() => undefined);
+      void (this.ctx.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)).catch(
+        () => undefined,
+      );
     };
   }
 

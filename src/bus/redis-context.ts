@@ -65,7 +65,9 @@ async function isDurable(node: Redis): Promise<boolean> {
 }
 
 function isReplyError(error: unknown): boolean {
-  return (error as Error)?.name === 'ReplyError' && !/^(OOM|LOADING|BUSY|MASTERDOWN|READONLY)/.test((error as Error).message);
+  return (
+    (error as Error)?.name === 'ReplyError' && !/^(OOM|LOADING|BUSY|MASTERDOWN|READONLY)/.test((error as Error).message)
+  );
 }
 
 /**

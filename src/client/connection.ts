@@ -9,6 +9,7 @@ export const CLOSED = 2;
 /** What the client needs of an EventSource: the browser's, or e.g. the `eventsource` package's in Node. */
 export interface EventSourceLike {
   readonly readyState: number;
+  // biome-ignore lint/suspicious/noExplicitAny: EventSource listeners take DOM event types Node lacks
   addEventListener(type: string, listener: (event: any) => void): void;
   close(): void;
 }
@@ -136,7 +137,9 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   private create(): void {
     this.teardown();
-    const es = new this.options.EventSource(this.options.url(), { withCredentials: this.options.withCredentials ?? false });
+    const es = new this.options.EventSource(this.options.url(), {
+      withCredentials: this.options.withCredentials ?? false,
+    });
     this.es = es;
     this.opened++;
     this.setState({ status: 'connecting', attempt: this.attempt });
@@ -144,7 +147,9 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (es === this.es) this.onOpen();
     });
     es.addEventListener('message', (event: { data: string; lastEventId?: string }) => this.frame(es, 'message', event));
-    es.addEventListener('snapshot', (event: { data: string; lastEventId?: string }) => this.frame(es, 'snapshot', event));
+    es.addEventListener('snapshot', (event: { data: string; lastEventId?: string }) =>
+      this.frame(es, 'snapshot', event),
+    );
     es.addEventListener('error', (event: { data?: unknown; lastEventId?: string }) => {
       if (es !== this.es) return;
       // A named `error` event from the server carries data; the EventSource's own error does not.

@@ -1,14 +1,41 @@
 /**
  * seatstream/client: a browser and Node client for seatstream's seat streams (docs/client.md).
  */
-export { SeatstreamClient, MAX_SCHEDULES, type SeatstreamClientOptions, type ClientEvents, type ClientStats, type SeatEvent, type SnapshotEvent, type ResyncEvent } from './seatstream-client.js';
+export {
+  SeatstreamClient,
+  MAX_SCHEDULES,
+  type SeatstreamClientOptions,
+  type ClientEvents,
+  type ClientStats,
+  type SeatEvent,
+  type SnapshotEvent,
+  type ResyncEvent,
+} from './seatstream-client.js';
 export { SeatApi, type SeatApiOptions } from './seat-api.js';
-export { Connection, CONNECTING, OPEN, CLOSED, type ConnectionState, type ConnectionOptions, type EventSourceLike, type EventSourceConstructor, type Frame } from './connection.js';
+export {
+  Connection,
+  CONNECTING,
+  OPEN,
+  CLOSED,
+  type ConnectionState,
+  type ConnectionOptions,
+  type EventSourceLike,
+  type EventSourceConstructor,
+  type Frame,
+} from './connection.js';
 export { ScheduleSeatMap, type SeatChange, type SeatChangeSource, type ApplyOutcome } from './seat-map.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { Emitter, type Listener } from './emitter.js';
 export { parseEventId, formatEventId, formatCursor, isNotNewer, type EventId } from './event-id.js';
-export { SeatstreamError, ApiError, NetworkError, ProtocolError, StreamError, apiErrorOf, type ApiErrorCode } from './errors.js';
+export {
+  SeatstreamError,
+  ApiError,
+  NetworkError,
+  ProtocolError,
+  StreamError,
+  apiErrorOf,
+  type ApiErrorCode,
+} from './errors.js';
 export {
   SEAT_STATUSES,
   isSeatStatus,

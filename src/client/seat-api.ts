@@ -50,7 +50,8 @@ export class SeatApi {
   /** Starts a guest session (or keeps the one the cookie names) and uses its token from now on. */
   async startSession(): Promise<Session> {
     const session = (await this.request('POST', '/api/session', undefined, false)).body as Session;
-    if (!session || typeof session.token !== 'string') throw new ProtocolError('POST /api/session: no token in the answer');
+    if (!session || typeof session.token !== 'string')
+      throw new ProtocolError('POST /api/session: no token in the answer');
     this.sessionToken = session.token;
     this.options.onSession?.(session);
     return session;
@@ -75,8 +76,17 @@ export class SeatApi {
     return this.mutate('reserve', scheduleId, seatIds);
   }
 
-  private async mutate(operation: SeatOperation, scheduleId: number, seatIds: readonly number[]): Promise<SeatChangeResult> {
-    const { body } = await this.request('POST', `/api/schedules/${scheduleId}/seats/${operation}`, { seatIds: [...seatIds] }, this.autoSession);
+  private async mutate(
+    operation: SeatOperation,
+    scheduleId: number,
+    seatIds: readonly number[],
+  ): Promise<SeatChangeResult> {
+    const { body } = await this.request(
+      'POST',
+      `/api/schedules/${scheduleId}/seats/${operation}`,
+      { seatIds: [...seatIds] },
+      this.autoSession,
+    );
     const result = body as SeatChangeResult;
     if (!result || !Array.isArray(result.seats) || typeof result.eventId !== 'string') {
       throw new ProtocolError(`POST ${operation}: unexpected answer`);
@@ -84,7 +94,12 @@ export class SeatApi {
     return result;
   }
 
-  private async request(method: string, path: string, json: unknown, retryWithSession: boolean): Promise<{ body: unknown; headers: Headers }> {
+  private async request(
+    method: string,
+    path: string,
+    json: unknown,
+    retryWithSession: boolean,
+  ): Promise<{ body: unknown; headers: Headers }> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.sessionToken) headers.Authorization = `Bearer ${this.sessionToken}`;
     if (json !== undefined) headers['Content-Type'] = 'application/json';

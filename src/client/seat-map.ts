@@ -1,5 +1,14 @@
 import { isNotNewer, parseEventId, type EventId } from './event-id.js';
-import { isSeatStatus, type Seat, type SeatChangeResult, type SeatEventData, type SeatsResponse, type SeatStatus, type SeatView, type SnapshotData } from './types.js';
+import {
+  isSeatStatus,
+  type Seat,
+  type SeatChangeResult,
+  type SeatEventData,
+  type SeatsResponse,
+  type SeatStatus,
+  type SeatView,
+  type SnapshotData,
+} from './types.js';
 
 /** Where a seat's new local view came from. */
 export type SeatChangeSource = 'stream' | 'response' | 'sync';
@@ -87,8 +96,7 @@ export class ScheduleSeatMap {
       this.versions.delete(raw.id);
       // Still mine if it kept its status (a hold that is past its expiry is not).
       const keep =
-        prev !== undefined &&
-        prev.mine &&
+        prev?.mine === true &&
         sameEpoch &&
         prev.status === raw.status &&
         raw.status !== 'AVAILABLE' &&
@@ -128,7 +136,10 @@ export class ScheduleSeatMap {
     // turns AVAILABLE is no one's; a seat that turns HELD was available, so someone else's (or
     // mine from another tab, which the next sync tells).
     const mine = seat.mine && data.status !== 'AVAILABLE' && !(data.status === 'HELD' && seat.status !== 'HELD');
-    return { kind: 'applied', change: this.update(seat, data.status, mine, mine ? seat.expiresAt : undefined, 'stream') };
+    return {
+      kind: 'applied',
+      change: this.update(seat, data.status, mine, mine ? seat.expiresAt : undefined, 'stream'),
+    };
   }
 
   /** Applies the answer of my own hold / release / reserve. */
@@ -143,7 +154,8 @@ export class ScheduleSeatMap {
       let change: SeatChange | undefined;
       if (streamIsAhead) {
         // The map already reflects this answer or later: only learn whose seats they are.
-        if (current.status === seat.status) change = this.update(current, current.status, seat.mine === true, expiresAt, 'response');
+        if (current.status === seat.status)
+          change = this.update(current, current.status, seat.mine === true, expiresAt, 'response');
       } else {
         if (id) this.versions.set(seat.id, id);
         change = this.update(current, seat.status, seat.mine === true, expiresAt, 'response');
@@ -180,7 +192,13 @@ export class ScheduleSeatMap {
     return changes;
   }
 
-  private update(seat: SeatView, status: SeatStatus, mine: boolean, expiresAt: number | undefined, source: SeatChangeSource): SeatChange | undefined {
+  private update(
+    seat: SeatView,
+    status: SeatStatus,
+    mine: boolean,
+    expiresAt: number | undefined,
+    source: SeatChangeSource,
+  ): SeatChange | undefined {
     const held = mine && status === 'HELD';
     const nextExpiry = held ? expiresAt : undefined;
     if (seat.status === status && seat.mine === mine && seat.expiresAt === nextExpiry) return undefined;

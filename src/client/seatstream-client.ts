@@ -5,7 +5,15 @@ import { SeatstreamError, StreamError } from './errors.js';
 import { formatCursor, formatEventId, parseEventId, type EventId } from './event-id.js';
 import { SeatApi } from './seat-api.js';
 import { ScheduleSeatMap, type SeatChange } from './seat-map.js';
-import { isSeatStatus, type SeatChangeResult, type SeatEventData, type SeatStatus, type SeatView, type Session, type SnapshotData } from './types.js';
+import {
+  isSeatStatus,
+  type SeatChangeResult,
+  type SeatEventData,
+  type SeatStatus,
+  type SeatView,
+  type Session,
+  type SnapshotData,
+} from './types.js';
 
 /** Schedules one connection may follow (the server's limit). */
 export const MAX_SCHEDULES = 20;
@@ -109,7 +117,11 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
   constructor(options: SeatstreamClientOptions) {
     super();
     const ids = typeof options.schedules === 'number' ? [options.schedules] : [...new Set(options.schedules)];
-    if (ids.length === 0 || ids.length > MAX_SCHEDULES || !ids.every((id) => Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647)) {
+    if (
+      ids.length === 0 ||
+      ids.length > MAX_SCHEDULES ||
+      !ids.every((id) => Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647)
+    ) {
       throw new RangeError(`seatstream: schedules must be 1 to ${MAX_SCHEDULES} ids between 1 and 2147483647`);
     }
     this.scheduleIds = ids;
@@ -123,7 +135,10 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
       onSession: () => this.syncAllMine(),
     });
     const EventSourceImpl = options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
-    if (!EventSourceImpl) throw new TypeError('seatstream: no global EventSource; pass options.EventSource (e.g. from the eventsource package)');
+    if (!EventSourceImpl)
+      throw new TypeError(
+        'seatstream: no global EventSource; pass options.EventSource (e.g. from the eventsource package)',
+      );
     this.connection = new Connection({
       url: () => this.streamUrl(),
       EventSource: EventSourceImpl,
@@ -220,14 +235,24 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
     if (this.scheduleIds.length === 1) {
       const path = `/api/schedules/${this.scheduleIds[0]}/seats/events`;
       const at = positions[0];
-      return this.api.url(at ? `${path}?lastEventId=${encodeURIComponent(formatEventId(at[1]))}` : `${path}?snapshot=true`);
+      return this.api.url(
+        at ? `${path}?lastEventId=${encodeURIComponent(formatEventId(at[1]))}` : `${path}?snapshot=true`,
+      );
     }
     const path = `/api/events?schedules=${this.scheduleIds.join(',')}`;
     // Schedules missing from the cursor start with a snapshot.
-    return this.api.url(positions.length > 0 ? `${path}&lastEventId=${encodeURIComponent(formatCursor(positions))}` : `${path}&snapshot=true`);
+    return this.api.url(
+      positions.length > 0
+        ? `${path}&lastEventId=${encodeURIComponent(formatCursor(positions))}`
+        : `${path}&snapshot=true`,
+    );
   }
 
-  private async mutate(operation: 'hold' | 'release' | 'reserve', seatIds: readonly number[], scheduleId: number): Promise<SeatChangeResult> {
+  private async mutate(
+    operation: 'hold' | 'release' | 'reserve',
+    seatIds: readonly number[],
+    scheduleId: number,
+  ): Promise<SeatChangeResult> {
     const result = await this.api[operation](scheduleId, seatIds);
     const map = this.maps.get(scheduleId);
     if (map) for (const change of map.applyResult(result)) this.emit('seat', change);
@@ -238,7 +263,10 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
     const data = parseJson(frame.data);
     if (!data) return;
     if (frame.type === 'error') {
-      this.emit('error', new StreamError(String(data.error ?? 'INTERNAL'), String(data.message ?? 'The server ended the stream')));
+      this.emit(
+        'error',
+        new StreamError(String(data.error ?? 'INTERNAL'), String(data.message ?? 'The server ended the stream')),
+      );
       return;
     }
     if (frame.type === 'snapshot') {
@@ -258,7 +286,13 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
     switch (outcome.kind) {
       case 'applied':
         this.counters.events++;
-        this.emit('event', { scheduleId: map.scheduleId, seatId: event.scheduleSeatId, status: event.status, eventId: frame.lastEventId, timestamp: event.timestamp });
+        this.emit('event', {
+          scheduleId: map.scheduleId,
+          seatId: event.scheduleSeatId,
+          status: event.status,
+          eventId: frame.lastEventId,
+          timestamp: event.timestamp,
+        });
         if (outcome.change) this.emit('seat', outcome.change);
         return;
       case 'duplicate':

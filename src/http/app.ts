@@ -61,7 +61,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
   if (!config.sessionSecret) {
-    app.log.warn('SESSION_SECRET is not set: using a random secret, so sessions end when this process does and are not valid on other instances');
+    app.log.warn(
+      'SESSION_SECRET is not set: using a random secret, so sessions end when this process does and are not valid on other instances',
+    );
   }
   const ctx: AppContext = {
     config,

@@ -74,7 +74,10 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
   }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return { status, body: { error: status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', message: fastifyError.message ?? 'Bad request' } };
+    return {
+      status,
+      body: { error: status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', message: fastifyError.message ?? 'Bad request' },
+    };
   }
   return { status: 500, body: { error: 'INTERNAL', message: 'Internal server error' } };
 }
@@ -86,6 +89,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
+    void reply
+      .status(404)
+      .send({ error: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
   });
 }

@@ -7,7 +7,11 @@ export function createMetrics(topicCount: () => number) {
   return {
     registry,
     sseOpen: new Gauge({ name: 'seatstream_sse_connections', help: 'Open SSE connections', registers: [registry] }),
-    sseOpened: new Counter({ name: 'seatstream_sse_connections_total', help: 'SSE connections opened', registers: [registry] }),
+    sseOpened: new Counter({
+      name: 'seatstream_sse_connections_total',
+      help: 'SSE connections opened',
+      registers: [registry],
+    }),
     sseOverflows: new Counter({
       name: 'seatstream_sse_overflow_disconnects_total',
       help: 'SSE connections closed because the client fell more than SSE_BUFFER_LIMIT_BYTES behind',

@@ -7,7 +7,7 @@ import { parseEventId, type EventId } from '../bus/event-id.js';
  */
 export function formatCursor(positions: ReadonlyMap<string, string>): string {
   let token = '';
-  for (const [label, id] of positions) token += (token ? ',' : '') + label + ':' + id;
+  for (const [label, id] of positions) token += `${(token ? ',' : '') + label}:${id}`;
   return token;
 }
 

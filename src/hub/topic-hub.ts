@@ -141,7 +141,8 @@ export class TopicHub {
   private withCursor(topics: readonly TopicPosition[]): (chunk: Chunk) => Buffer {
     const labels = new Map(topics.map((t) => [t.topic, t.label]));
     const positions = new Map<string, string>();
-    for (const t of topics) if (typeof t.after === 'object') positions.set(t.label, formatEventId(t.after.offset, t.after.epoch));
+    for (const t of topics)
+      if (typeof t.after === 'object') positions.set(t.label, formatEventId(t.after.offset, t.after.epoch));
     const codec = this.options.codec;
     return (chunk) => {
       positions.set(labels.get(chunk.topic)!, formatEventId(chunk.last, chunk.epoch));

@@ -27,7 +27,12 @@ export type StartAt = EventId | 'snapshot' | 'live';
  * buffer, dropping what was already sent. A live chunk that does not follow what was sent —
  * a new epoch, or a gap — sends the subscriber through the same resync instead of skipping.
  */
-export function topicStream<T>(deps: TopicStreamDeps, name: string, after: StartAt, project: (chunk: Chunk) => T): Observable<T> {
+export function topicStream<T>(
+  deps: TopicStreamDeps,
+  name: string,
+  after: StartAt,
+  project: (chunk: Chunk) => T,
+): Observable<T> {
   return new Observable<T>((subscriber) => {
     const topic = deps.acquire(name);
     const stream = new ResumingStream(deps, name, subscriber, project);
@@ -79,7 +84,8 @@ class ResumingStream<T> extends Subscriber<Chunk> {
         if (this.closed) return;
         // The store is unreachable for now: keep the connection (heartbeats go on) and try
         // again; live chunks stay held meanwhile. Anything else ends the stream.
-        if (error instanceof StorageUnavailableError) setTimeout(() => !this.closed && this.sync(after), RETRY_MS).unref();
+        if (error instanceof StorageUnavailableError)
+          setTimeout(() => !this.closed && this.sync(after), RETRY_MS).unref();
         else this.subscriber.error(error);
       },
     );

@@ -37,11 +37,13 @@ export class MemorySeatStore implements SeatStore {
   async createSchedule(scheduleId: number, layout: Layout): Promise<'created' | 'unchanged'> {
     const existing = this.schedules.get(scheduleId);
     if (existing) {
-      if (existing.layout.rows === layout.rows && existing.layout.seatsPerRow === layout.seatsPerRow) return 'unchanged';
+      if (existing.layout.rows === layout.rows && existing.layout.seatsPerRow === layout.seatsPerRow)
+        return 'unchanged';
       throw new SeatError('LAYOUT_CONFLICT');
     }
     const seats: MutableSeat[] = [];
-    for (let id = 1; id <= seatCount(layout); id++) seats.push({ id, ...seatPosition(layout, id), status: 'AVAILABLE' });
+    for (let id = 1; id <= seatCount(layout); id++)
+      seats.push({ id, ...seatPosition(layout, id), status: 'AVAILABLE' });
     this.schedules.set(scheduleId, { id: scheduleId, layout: { ...layout }, seats, held: new Set() });
     return 'created';
   }
@@ -57,7 +59,9 @@ export class MemorySeatStore implements SeatStore {
 
   async hold(command: HoldCommand): Promise<MutationResult> {
     const { schedule, seats } = this.begin(command);
-    const unavailable = seats.filter((s) => s.status !== 'AVAILABLE' && !(s.status === 'HELD' && s.holder === command.userId));
+    const unavailable = seats.filter(
+      (s) => s.status !== 'AVAILABLE' && !(s.status === 'HELD' && s.holder === command.userId),
+    );
     if (unavailable.length > 0) throw new SeatError('SEATS_UNAVAILABLE', ids(unavailable));
     const fresh = seats.filter((s) => s.status === 'AVAILABLE');
     if (command.maxPerUser > 0) {
@@ -71,7 +75,12 @@ export class MemorySeatStore implements SeatStore {
       seat.expiresAt = expiresAt;
       schedule.held.add(seat);
     }
-    return this.commit(schedule, seats, fresh.map((s) => [s, 'HELD'] as const), command.now);
+    return this.commit(
+      schedule,
+      seats,
+      fresh.map((s) => [s, 'HELD'] as const),
+      command.now,
+    );
   }
 
   async release(command: SeatCommand): Promise<MutationResult> {
@@ -82,7 +91,12 @@ export class MemorySeatStore implements SeatStore {
       seat.expiresAt = undefined;
       schedule.held.delete(seat);
     }
-    return this.commit(schedule, seats, seats.map((s) => [s, 'AVAILABLE'] as const), command.now);
+    return this.commit(
+      schedule,
+      seats,
+      seats.map((s) => [s, 'AVAILABLE'] as const),
+      command.now,
+    );
   }
 
   async reserve(command: SeatCommand): Promise<MutationResult> {
@@ -93,7 +107,12 @@ export class MemorySeatStore implements SeatStore {
       seat.expiresAt = undefined;
       schedule.held.delete(seat);
     }
-    return this.commit(schedule, seats, held.map((s) => [s, 'RESERVED'] as const), command.now);
+    return this.commit(
+      schedule,
+      seats,
+      held.map((s) => [s, 'RESERVED'] as const),
+      command.now,
+    );
   }
 
   async expireDue(now: number): Promise<number> {
@@ -142,12 +161,23 @@ export class MemorySeatStore implements SeatStore {
       seat.expiresAt = undefined;
       schedule.held.delete(seat);
     }
-    if (due.length > 0) this.commit(schedule, due, due.map((s) => [s, 'AVAILABLE'] as const), now);
+    if (due.length > 0)
+      this.commit(
+        schedule,
+        due,
+        due.map((s) => [s, 'AVAILABLE'] as const),
+        now,
+      );
     return due.length;
   }
 
   /** Applies the status changes and appends one event per changed seat, in the same step. */
-  private commit(schedule: Schedule, seats: readonly MutableSeat[], changes: readonly Change[], now: number): MutationResult {
+  private commit(
+    schedule: Schedule,
+    seats: readonly MutableSeat[],
+    changes: readonly Change[],
+    now: number,
+  ): MutationResult {
     let eventId: EventId | undefined;
     for (const [seat, status] of changes) {
       seat.status = status;
@@ -164,7 +194,11 @@ export class MemorySeatStore implements SeatStore {
 
 function copy(seat: MutableSeat): SeatState {
   const { id, row, number, status, holder, expiresAt } = seat;
-  return holder === undefined ? { id, row, number, status } : expiresAt === undefined ? { id, row, number, status, holder } : { id, row, number, status, holder, expiresAt };
+  return holder === undefined
+    ? { id, row, number, status }
+    : expiresAt === undefined
+      ? { id, row, number, status, holder }
+      : { id, row, number, status, holder, expiresAt };
 }
 
 function ids(seats: readonly MutableSeat[]): number[] {

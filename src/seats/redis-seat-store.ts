@@ -151,7 +151,13 @@ if not redis.call('HGET', meta, 'rows') then return {0, 0} end
 return {expire_due(), redis.call('ZCARD', expiry)}`;
 
 type Reply = Array<string | number>;
-type Script = (meta: string, stream: string, seats: string, expiry: string, ...args: (string | number)[]) => Promise<unknown>;
+type Script = (
+  meta: string,
+  stream: string,
+  seats: string,
+  expiry: string,
+  ...args: (string | number)[]
+) => Promise<unknown>;
 
 /**
  * Seats in Redis, one Lua script per mutation (DESIGN §4). Keys of a schedule share the hash tag
@@ -165,13 +171,25 @@ export class RedisSeatStore implements SeatStore {
   constructor(private readonly ctx: RedisContext) {
     this.client = ctx.client;
     this.holdsKey = `${ctx.prefix}schedules-with-holds`;
-    for (const [name, lua] of Object.entries({ seatHold: HOLD, seatReleaseOrReserve: RELEASE_OR_RESERVE, seatCreate: CREATE, seatState: STATE, seatExpire: EXPIRE })) {
+    for (const [name, lua] of Object.entries({
+      seatHold: HOLD,
+      seatReleaseOrReserve: RELEASE_OR_RESERVE,
+      seatCreate: CREATE,
+      seatState: STATE,
+      seatExpire: EXPIRE,
+    })) {
       this.client.defineCommand(name, { numberOfKeys: 4, lua });
     }
   }
 
   async createSchedule(scheduleId: number, layout: Layout): Promise<'created' | 'unchanged'> {
-    const outcome = (await this.call('seatCreate', scheduleId, Date.now(), layout.rows, layout.seatsPerRow)) as unknown as string;
+    const outcome = (await this.call(
+      'seatCreate',
+      scheduleId,
+      Date.now(),
+      layout.rows,
+      layout.seatsPerRow,
+    )) as unknown as string;
     if (outcome === 'conflict') throw new SeatError('LAYOUT_CONFLICT');
     return outcome as 'created' | 'unchanged';
   }
@@ -182,7 +200,9 @@ export class RedisSeatStore implements SeatStore {
   }
 
   async state(scheduleId: number): Promise<ScheduleState> {
-    const reply = (await this.call('seatState', scheduleId, Date.now())) as unknown as [string, string, number, string, string[]] | [];
+    const reply = (await this.call('seatState', scheduleId, Date.now())) as unknown as
+      | [string, string, number, string, string[]]
+      | [];
     if (reply.length === 0) throw new SeatError('SCHEDULE_NOT_FOUND');
     const [rows, cols, offset, epoch, fields] = reply;
     const layout = { rows: Number(rows), seatsPerRow: Number(cols) };
@@ -231,13 +251,24 @@ export class RedisSeatStore implements SeatStore {
   async close(): Promise<void> {}
 
   private async mutate(script: string, command: SeatCommand, args: (string | number)[]): Promise<MutationResult> {
-    const reply = (await this.call(script, command.scheduleId, command.now, ...args, ...command.seatIds)) as unknown as Reply;
-    if (reply[0] === 'err' && reply[1] === 'TOO_LATE') throw new StorageUnavailableError(new Error('request reached Redis after its deadline'));
+    const reply = (await this.call(
+      script,
+      command.scheduleId,
+      command.now,
+      ...args,
+      ...command.seatIds,
+    )) as unknown as Reply;
+    if (reply[0] === 'err' && reply[1] === 'TOO_LATE')
+      throw new StorageUnavailableError(new Error('request reached Redis after its deadline'));
     if (reply[0] === 'err') throw new SeatError(reply[1] as SeatErrorCode, reply.slice(2).map(Number));
     const [, offset, epoch, events, rows, cols, ...fields] = reply;
     const layout = { rows: Number(rows), seatsPerRow: Number(cols) };
     const eventId: EventId = { offset: Number(offset), epoch: String(epoch) };
-    return { seats: command.seatIds.map((id, i) => toSeat(layout, id, String(fields[i] ?? ''))), eventId, events: Number(events) };
+    return {
+      seats: command.seatIds.map((id, i) => toSeat(layout, id, String(fields[i] ?? ''))),
+      eventId,
+      events: Number(events),
+    };
   }
 
   private call(script: string, scheduleId: number, now: number, ...args: (string | number)[]): Promise<unknown> {
@@ -245,7 +276,20 @@ export class RedisSeatStore implements SeatStore {
     const { meta, stream, channel, base } = topicKeys(this.ctx.prefix, topic);
     const run = (this.client as unknown as Record<string, Script>)[script]!;
     return this.ctx.run(() =>
-      run.call(this.client, meta, stream, `${base}:seats`, `${base}:expiry`, ...this.ctx.epochArgs(), channel, scheduleId, now, new Date(now).toISOString(), Date.now() + COMMAND_TIMEOUT_MS, ...args),
+      run.call(
+        this.client,
+        meta,
+        stream,
+        `${base}:seats`,
+        `${base}:expiry`,
+        ...this.ctx.epochArgs(),
+        channel,
+        scheduleId,
+        now,
+        new Date(now).toISOString(),
+        Date.now() + COMMAND_TIMEOUT_MS,
+        ...args,
+      ),
     );
   }
 }

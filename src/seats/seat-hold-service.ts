@@ -59,7 +59,11 @@ export class SeatHoldService {
   }
 
   async release(scheduleId: number, userId: string, seatIds: readonly number[]): Promise<SeatChange> {
-    return change(scheduleId, 'AVAILABLE', await this.store.release({ scheduleId, userId, seatIds, now: this.clock() }));
+    return change(
+      scheduleId,
+      'AVAILABLE',
+      await this.store.release({ scheduleId, userId, seatIds, now: this.clock() }),
+    );
   }
 
   async reserve(scheduleId: number, userId: string, seatIds: readonly number[]): Promise<SeatChange> {

@@ -28,8 +28,10 @@ export class IllegalStateError extends Error {
 
 function describe(result: EmitResult): string {
   if (result === 'FAIL_NON_SERIALIZED') {
-    return 'Sink emission failed with FAIL_NON_SERIALIZED: signals must reach subscribers serially ' +
-      '(Reactive Streams rule 1.3); the sink was re-entered while it was delivering a signal';
+    return (
+      'Sink emission failed with FAIL_NON_SERIALIZED: signals must reach subscribers serially ' +
+      '(Reactive Streams rule 1.3); the sink was re-entered while it was delivering a signal'
+    );
   }
   return `Sink emission failed with ${result}`;
 }

@@ -9,7 +9,19 @@ describe('event ids', () => {
   it('round-trips offset@epoch and rejects anything else', () => {
     expect(parseEventId(formatEventId(42, 'k3x9'))).toEqual({ offset: 42, epoch: 'k3x9' });
     expect(parseEventId('0@abc')).toEqual({ offset: 0, epoch: 'abc' });
-    for (const bad of ['', '42', '@k3x9', '42@', '-1@k3x9', '01@k3x9', '1.5@k3x9', '42@K3X9', '42@k3 x9', '99999999999999999@a', '1@' + 'a'.repeat(33)]) {
+    for (const bad of [
+      '',
+      '42',
+      '@k3x9',
+      '42@',
+      '-1@k3x9',
+      '01@k3x9',
+      '1.5@k3x9',
+      '42@K3X9',
+      '42@k3 x9',
+      '99999999999999999@a',
+      `1@${'a'.repeat(33)}`,
+    ]) {
       expect(parseEventId(bad), bad).toBeNull();
     }
   });

@@ -70,7 +70,11 @@ describe('Connection', () => {
       FakeEventSource.last().open();
       vi.advanceTimersByTime(100);
       FakeEventSource.last().fail();
-      expect(c.state).toMatchObject({ status: 'reconnecting', attempt, delayMs: Math.min(8000, 1000 * 2 ** (attempt - 1)) / 2 });
+      expect(c.state).toMatchObject({
+        status: 'reconnecting',
+        attempt,
+        delayMs: Math.min(8000, 1000 * 2 ** (attempt - 1)) / 2,
+      });
       vi.advanceTimersByTime(8000);
     }
     expect(FakeEventSource.instances).toHaveLength(4);
@@ -121,7 +125,17 @@ describe('Connection', () => {
     c.close();
     expect(FakeEventSource.last().closed).toBe(true);
     expect(c.state).toEqual({ status: 'closed' });
-    expect(states.map((s) => s.status)).toEqual(['connecting', 'reconnecting', 'connecting', 'reconnecting', 'connecting', 'offline', 'connecting', 'live', 'closed']);
+    expect(states.map((s) => s.status)).toEqual([
+      'connecting',
+      'reconnecting',
+      'connecting',
+      'reconnecting',
+      'connecting',
+      'offline',
+      'connecting',
+      'live',
+      'closed',
+    ]);
   });
 });
 
@@ -132,12 +146,23 @@ describe('SeatstreamClient over a driven EventSource', () => {
     scheduleId,
     seats: Array.from({ length: n }, (_, i) => ({ id: i + 1, row: 'A', number: i + 1, status: 'AVAILABLE' })),
   });
-  const seatEvent = (scheduleId: number, seat: number, status: string) => ({ scheduleId, scheduleSeatId: seat, status, timestamp: 't', isHeartbeat: false });
+  const seatEvent = (scheduleId: number, seat: number, status: string) => ({
+    scheduleId,
+    scheduleSeatId: seat,
+    status,
+    timestamp: 't',
+    isHeartbeat: false,
+  });
 
   it('repairs a gap by reconnecting from the last applied id', () => {
     vi.useFakeTimers();
     try {
-      const client = new SeatstreamClient({ schedules: 7, EventSource: FakeEventSource, backoff: { baseMs: 10, random: () => 0 }, watchNetwork: false });
+      const client = new SeatstreamClient({
+        schedules: 7,
+        EventSource: FakeEventSource,
+        backoff: { baseMs: 10, random: () => 0 },
+        watchNetwork: false,
+      });
       const resyncs: unknown[] = [];
       client.on('resync', (r) => resyncs.push(r));
       client.connect();
@@ -162,7 +187,12 @@ describe('SeatstreamClient over a driven EventSource', () => {
   it('on several schedules, resumes with a cursor of what it applied; schedules not yet loaded get a snapshot', () => {
     vi.useFakeTimers();
     try {
-      const client = new SeatstreamClient({ schedules: [1, 2, 3], EventSource: FakeEventSource, backoff: { baseMs: 10, random: () => 0 }, watchNetwork: false });
+      const client = new SeatstreamClient({
+        schedules: [1, 2, 3],
+        EventSource: FakeEventSource,
+        backoff: { baseMs: 10, random: () => 0 },
+        watchNetwork: false,
+      });
       client.connect();
       expect(FakeEventSource.last().url).toBe('/api/events?schedules=1,2,3&snapshot=true');
       FakeEventSource.last().open();
@@ -172,7 +202,9 @@ describe('SeatstreamClient over a driven EventSource', () => {
       FakeEventSource.last().send('message', { scheduleSeatId: -1, status: null, timestamp: 't', isHeartbeat: true });
       FakeEventSource.last().fail(true);
       vi.advanceTimersByTime(1);
-      expect(decodeURIComponent(FakeEventSource.last().url)).toBe('/api/events?schedules=1,2,3&lastEventId=1:2@e,2:1@e');
+      expect(decodeURIComponent(FakeEventSource.last().url)).toBe(
+        '/api/events?schedules=1,2,3&lastEventId=1:2@e,2:1@e',
+      );
       expect(client.seat(3, 2)!.status).toBe('RESERVED');
       expect(client.stats).toMatchObject({ heartbeats: 1, events: 1, snapshots: 2 });
     } finally {

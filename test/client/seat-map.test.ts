@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Backoff, ScheduleSeatMap, parseEventId, type EventId, type SeatEventData } from '../../src/client/index.js';
 
 const id = (text: string): EventId => parseEventId(text)!;
-const seats = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i + 1, row: 'A', number: i + 1, status: 'AVAILABLE' as const }));
+const seats = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ id: i + 1, row: 'A', number: i + 1, status: 'AVAILABLE' as const }));
 const event = (seat: number, status: SeatEventData['status']): SeatEventData => ({
   scheduleId: 1,
   scheduleSeatId: seat,
@@ -18,7 +19,10 @@ describe('ScheduleSeatMap', () => {
     map.applySnapshot(id('2@e'), { scheduleId: 1, seats: seats(3) });
     expect(map.applyEvent(id('2@e'), event(1, 'HELD'))).toEqual({ kind: 'duplicate' });
     const applied = map.applyEvent(id('3@e'), event(1, 'HELD'));
-    expect(applied).toMatchObject({ kind: 'applied', change: { seat: { id: 1, status: 'HELD', mine: false }, previous: { status: 'AVAILABLE' }, source: 'stream' } });
+    expect(applied).toMatchObject({
+      kind: 'applied',
+      change: { seat: { id: 1, status: 'HELD', mine: false }, previous: { status: 'AVAILABLE' }, source: 'stream' },
+    });
     expect(map.applyEvent(id('3@e'), event(1, 'AVAILABLE'))).toEqual({ kind: 'duplicate' });
     expect(map.get(1)!.status).toBe('HELD');
     expect(map.applyEvent(id('5@e'), event(2, 'HELD'))).toEqual({ kind: 'gap', expected: 4 });
@@ -51,8 +55,12 @@ describe('ScheduleSeatMap', () => {
     expect(map.applyEvent(id('3@e'), event(3, 'HELD'))).toEqual({ kind: 'applied', change: undefined });
     expect(map.get(2)).toMatchObject({ status: 'HELD', mine: true, expiresAt: Date.parse('2026-11-22T12:05:00.000Z') });
     // Later events apply: my seat reserved stays mine; released is no one's.
-    expect(map.applyEvent(id('4@e'), event(2, 'RESERVED'))).toMatchObject({ change: { seat: { status: 'RESERVED', mine: true, expiresAt: undefined } } });
-    expect(map.applyEvent(id('5@e'), event(3, 'AVAILABLE'))).toMatchObject({ change: { seat: { status: 'AVAILABLE', mine: false } } });
+    expect(map.applyEvent(id('4@e'), event(2, 'RESERVED'))).toMatchObject({
+      change: { seat: { status: 'RESERVED', mine: true, expiresAt: undefined } },
+    });
+    expect(map.applyEvent(id('5@e'), event(3, 'AVAILABLE'))).toMatchObject({
+      change: { seat: { status: 'AVAILABLE', mine: false } },
+    });
   });
 
   it('keeps my seats across a snapshot of the same epoch when their status held, drops them otherwise', () => {
@@ -61,7 +69,14 @@ describe('ScheduleSeatMap', () => {
     map.applyResult({
       scheduleId: 1,
       status: 'HELD',
-      seats: [1, 2].map((n) => ({ id: n, row: 'A', number: n, status: 'HELD' as const, mine: true as const, expiresAt: '2999-01-01T00:00:00.000Z' })),
+      seats: [1, 2].map((n) => ({
+        id: n,
+        row: 'A',
+        number: n,
+        status: 'HELD' as const,
+        mine: true as const,
+        expiresAt: '2999-01-01T00:00:00.000Z',
+      })),
       eventId: '2@e',
       events: 2,
     });
@@ -76,8 +91,17 @@ describe('ScheduleSeatMap', () => {
 
   it('learns my seats from GET …/seats without undoing a newer hold of mine', () => {
     const map = new ScheduleSeatMap(1);
-    map.applySnapshot(id('4@e'), { scheduleId: 1, seats: [1, 2, 3].map((n) => ({ id: n, row: 'A', number: n, status: 'HELD' as const })) });
-    map.applyResult({ scheduleId: 1, status: 'HELD', seats: [{ id: 3, row: 'A', number: 3, status: 'HELD', mine: true }], eventId: '5@e', events: 1 });
+    map.applySnapshot(id('4@e'), {
+      scheduleId: 1,
+      seats: [1, 2, 3].map((n) => ({ id: n, row: 'A', number: n, status: 'HELD' as const })),
+    });
+    map.applyResult({
+      scheduleId: 1,
+      status: 'HELD',
+      seats: [{ id: 3, row: 'A', number: 3, status: 'HELD', mine: true }],
+      eventId: '5@e',
+      events: 1,
+    });
     const changes = map.applyMine({
       lastEventId: '4@e',
       seats: [

@@ -2,7 +2,14 @@ import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
-import { ApiError, NetworkError, SeatApi, SeatstreamClient, type ConnectionState, type SeatstreamClientOptions } from '../../src/client/index.js';
+import {
+  ApiError,
+  NetworkError,
+  SeatApi,
+  SeatstreamClient,
+  type ConnectionState,
+  type SeatstreamClientOptions,
+} from '../../src/client/index.js';
 import { freePort } from '../support/redis-server.js';
 import { eventually, get, hold, newGuest, release, reserve, startServer, type TestServer } from '../support/server.js';
 
@@ -12,7 +19,9 @@ let servers: Array<{ close(): Promise<void> }> = [];
 let clients: SeatstreamClient[] = [];
 
 afterEach(async () => {
-  clients.forEach((c) => c.close());
+  clients.forEach((c) => {
+    c.close();
+  });
   clients = [];
   await Promise.all(servers.map((s) => s.close()));
   servers = [];
@@ -24,8 +33,13 @@ async function server(overrides: Partial<Config> = {}): Promise<TestServer> {
   return started;
 }
 
-function client(url: string, options: Partial<SeatstreamClientOptions> = {}): SeatstreamClient & { states: ConnectionState[] } {
-  const c = new SeatstreamClient({ schedules: 1, baseUrl: url, EventSource, ...options }) as SeatstreamClient & { states: ConnectionState[] };
+function client(
+  url: string,
+  options: Partial<SeatstreamClientOptions> = {},
+): SeatstreamClient & { states: ConnectionState[] } {
+  const c = new SeatstreamClient({ schedules: 1, baseUrl: url, EventSource, ...options }) as SeatstreamClient & {
+    states: ConnectionState[];
+  };
   c.states = [];
   c.on('state', (s) => c.states.push(s));
   clients.push(c);
@@ -47,7 +61,9 @@ function statuses(c: SeatstreamClient, scheduleId?: number): Array<[number, stri
 }
 
 async function serverStatuses(url: string, scheduleId = 1): Promise<Array<[number, string]>> {
-  return ((await get(url, `/api/schedules/${scheduleId}/seats`)).body as Array<{ id: number; status: string }>).map((s) => [s.id, s.status]);
+  return ((await get(url, `/api/schedules/${scheduleId}/seats`)).body as Array<{ id: number; status: string }>).map(
+    (s) => [s.id, s.status],
+  );
 }
 
 describe('SeatstreamClient against the real server', () => {
@@ -81,7 +97,15 @@ describe('SeatstreamClient against the real server', () => {
     c.connect();
     await eventually(() => expect(c.loaded()).toBe(true));
     const held = await c.hold([5, 6]);
-    expect(held).toMatchObject({ scheduleId: 1, status: 'HELD', events: 2, seats: [{ id: 5, mine: true }, { id: 6, mine: true }] });
+    expect(held).toMatchObject({
+      scheduleId: 1,
+      status: 'HELD',
+      events: 2,
+      seats: [
+        { id: 5, mine: true },
+        { id: 6, mine: true },
+      ],
+    });
     expect(typeof held.expiresAt).toBe('string');
     // Applied from the answer, before the stream's events arrive.
     expect(c.seat(5)).toMatchObject({ status: 'HELD', mine: true, expiresAt: Date.parse(held.expiresAt!) });
@@ -97,7 +121,12 @@ describe('SeatstreamClient against the real server', () => {
       ['RESERVED', true],
       ['AVAILABLE', false],
     ]);
-    expect(seatChanges).toEqual(['5:HELD:mine:response', '6:HELD:mine:response', '5:RESERVED:mine:response', '6:AVAILABLE::response']);
+    expect(seatChanges).toEqual([
+      '5:HELD:mine:response',
+      '6:HELD:mine:response',
+      '5:RESERVED:mine:response',
+      '6:AVAILABLE::response',
+    ]);
   });
 
   it('throws typed errors from the API bodies and status codes', async () => {
@@ -108,15 +137,26 @@ describe('SeatstreamClient against the real server', () => {
     await hold(s.url, other, [7]);
     const error = await c.hold([7, 8]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 409, code: 'SEATS_UNAVAILABLE', seatIds: [7], conflict: true, retryable: false });
+    expect(error).toMatchObject({
+      status: 409,
+      code: 'SEATS_UNAVAILABLE',
+      seatIds: [7],
+      conflict: true,
+      retryable: false,
+    });
     await expect(c.release([7])).rejects.toMatchObject({ status: 403, code: 'NOT_YOUR_HOLD', seatIds: [7] });
     await expect(c.reserve([9])).rejects.toMatchObject({ status: 409, code: 'NOT_HELD', seatIds: [9] });
     await expect(c.hold([999])).rejects.toMatchObject({ status: 404, code: 'SEAT_NOT_FOUND' });
     await expect(c.hold([])).rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST' });
     // A schedule the client does not follow can still be called; this one does not exist.
     await expect(c.hold([1], 42)).rejects.toMatchObject({ status: 404, code: 'SCHEDULE_NOT_FOUND' });
-    await expect(new SeatApi({ baseUrl: s.url, autoSession: false }).hold(1, [1])).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
-    await expect(new SeatApi({ baseUrl: s.url, token: 'forged.1.x', autoSession: false }).hold(1, [1])).rejects.toMatchObject({ status: 401 });
+    await expect(new SeatApi({ baseUrl: s.url, autoSession: false }).hold(1, [1])).rejects.toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+    });
+    await expect(
+      new SeatApi({ baseUrl: s.url, token: 'forged.1.x', autoSession: false }).hold(1, [1]),
+    ).rejects.toMatchObject({ status: 401 });
     const down = new SeatApi({ baseUrl: `http://127.0.0.1:${await freePort()}` });
     await expect(down.seats(1)).rejects.toBeInstanceOf(NetworkError);
   });
@@ -205,7 +245,10 @@ describe('SeatstreamClient against the real server', () => {
     const s = await server();
     const c = client(s.url, { schedules: 5, backoff: { baseMs: 100, capMs: 400, random: () => 0.5 } });
     c.connect();
-    await eventually(() => expect(c.states.filter((st) => st.status === 'reconnecting').length).toBeGreaterThanOrEqual(4), 4000);
+    await eventually(
+      () => expect(c.states.filter((st) => st.status === 'reconnecting').length).toBeGreaterThanOrEqual(4),
+      4000,
+    );
     const delays = c.states.flatMap((st) => (st.status === 'reconnecting' ? [[st.attempt, st.delayMs]] : []));
     expect(delays.slice(0, 4)).toEqual([
       [1, 50],

@@ -26,7 +26,11 @@ export function describeEventBusContract(name: string, create: (replayLimit: num
       for (let i = 1; i <= 300; i++) appended.push(await bus.append('t', `{"n":${i}}`));
       const epoch = appended[0]!.epoch;
       const after297 = await bus.readAfter('t', { offset: 297, epoch });
-      expect(after297.kind === 'events' && after297.events.map((e) => e.data)).toEqual(['{"n":298}', '{"n":299}', '{"n":300}']);
+      expect(after297.kind === 'events' && after297.events.map((e) => e.data)).toEqual([
+        '{"n":298}',
+        '{"n":299}',
+        '{"n":300}',
+      ]);
       expect(await bus.readAfter('t', { offset: 300, epoch })).toEqual({ kind: 'events', events: [] });
       // Limit 5: resuming after 295 (5 events back) must work; from the start it must not.
       const after295 = await bus.readAfter('t', { offset: 295, epoch });

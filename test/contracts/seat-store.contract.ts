@@ -18,15 +18,28 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
     let store: SeatStore;
     let bus: EventBus;
     const S = 7;
-    const holdCmd = (userId: string, seatIds: number[], now = T0, maxPerUser = 0) => ({ scheduleId: S, userId, seatIds, now, ttlMs: TTL, maxPerUser });
+    const holdCmd = (userId: string, seatIds: number[], now = T0, maxPerUser = 0) => ({
+      scheduleId: S,
+      userId,
+      seatIds,
+      now,
+      ttlMs: TTL,
+      maxPerUser,
+    });
     const cmd = (userId: string, seatIds: number[], now = T0) => ({ scheduleId: S, userId, seatIds, now });
     const history = async () => {
-      const read = await bus.readAfter(scheduleTopic(S), { offset: 0, epoch: (await bus.head(scheduleTopic(S))).epoch });
+      const read = await bus.readAfter(scheduleTopic(S), {
+        offset: 0,
+        epoch: (await bus.head(scheduleTopic(S))).epoch,
+      });
       if (read.kind !== 'events') throw new Error('history unavailable');
       return read.events.map((e) => JSON.parse(e.data) as { scheduleSeatId: number; status: string });
     };
     const refusal = async (promise: Promise<unknown>) => {
-      const error = await promise.then(() => undefined, (e: unknown) => e);
+      const error = await promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(SeatError);
       return error as SeatError;
     };
@@ -73,7 +86,9 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
       expect(refused.code).toBe('SEAT_NOT_FOUND');
       expect(refused.seatIds).toEqual([13, 99]);
       expect((await store.state(S)).lastEventId.offset).toBe(0);
-      expect((await refusal(store.hold({ ...holdCmd('alice', [1]), scheduleId: 999 }))).code).toBe('SCHEDULE_NOT_FOUND');
+      expect((await refusal(store.hold({ ...holdCmd('alice', [1]), scheduleId: 999 }))).code).toBe(
+        'SCHEDULE_NOT_FOUND',
+      );
     });
 
     it('treats a repeated hold as success without an event or an extension', async () => {
@@ -137,7 +152,9 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
     });
 
     it('keeps state and events in step under concurrent holds of one seat', async () => {
-      const attempts = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => store.hold(holdCmd(`user${i}`, [6]))));
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) => store.hold(holdCmd(`user${i}`, [6]))),
+      );
       expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
       const state = await store.state(S);
       expect(state.lastEventId.offset).toBe(1);

@@ -2,8 +2,25 @@ import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hold, newGuest, post, release, reserve, startServer, type Guest, type TestServer } from '../support/server.js';
-import { assertClientBuilt, chromiumNeed, e2eEnabled, launchChromium, newPage, screenshot, type TestPage } from './support/browser.js';
-import { COLOURS, openDemo, pageStatuses, recordClicks, seatChangedAt, seatColour, serverMap, watchSeats } from './support/demo-page.js';
+import {
+  assertClientBuilt,
+  chromiumNeed,
+  e2eEnabled,
+  launchChromium,
+  newPage,
+  screenshot,
+  type TestPage,
+} from './support/browser.js';
+import {
+  COLOURS,
+  openDemo,
+  pageStatuses,
+  recordClicks,
+  seatChangedAt,
+  seatColour,
+  serverMap,
+  watchSeats,
+} from './support/demo-page.js';
 
 /**
  * The demo page (public/, built on src/client) and the original design's browser client, in
@@ -35,7 +52,7 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
 
   it('two pages on one schedule: a hold in one turns the seat amber in the other within 500 ms; reserve grey; release green', async () => {
     const [one, two] = [await page(), await page()];
-    await Promise.all([openDemo(one.page, server.url + '/', 200), openDemo(two.page, server.url + '/', 200)]);
+    await Promise.all([openDemo(one.page, `${server.url}/`, 200), openDemo(two.page, `${server.url}/`, 200)]);
     await Promise.all([watchSeats(two.page), watchSeats(one.page), recordClicks(one.page)]);
 
     const measure = async (seatId: number, status: string, click: () => Promise<void>): Promise<number> => {
@@ -62,7 +79,9 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
     expect(await seatColour(two.page, 26)).toBe(COLOURS.AVAILABLE);
     expect(await seatColour(one.page, 26)).toBe(COLOURS.AVAILABLE);
 
-    console.log(`e2e two pages: click in page 1 → colour in page 2: hold ${held} ms, reserve ${reserved} ms, release ${released} ms`);
+    console.log(
+      `e2e two pages: click in page 1 → colour in page 2: hold ${held} ms, reserve ${reserved} ms, release ${released} ms`,
+    );
     for (const delay of [held, reserved, released]) expect(delay).toBeLessThan(500);
 
     // Both pages agree with the server, and show its last event id.
@@ -97,7 +116,9 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
     const { page: p, errors, console: logs } = await page();
     const html = readFileSync(new URL('./fixtures/original-client.html', import.meta.url), 'utf8');
     // Served from the seatstream origin, as the original page was: its relative URLs reach the API.
-    await p.route(`${server.url}/original-client.html`, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
+    await p.route(`${server.url}/original-client.html`, (route) =>
+      route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }),
+    );
     await p.goto(`${server.url}/original-client.html`);
     await expect.poll(() => logs.includes('log: SSE connection established')).toBe(true);
 
@@ -137,15 +158,39 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
       body: JSON.stringify({ rows: 1, seatsPerRow: 8 }),
     });
     expect(created.status).toBe(201);
-    await expect.poll(() => p.evaluate(() => (window as unknown as { manager: { eventSource: EventSource } }).manager.eventSource.readyState), { timeout: 5000 }).toBe(1);
+    await expect
+      .poll(
+        () =>
+          p.evaluate(
+            () => (window as unknown as { manager: { eventSource: EventSource } }).manager.eventSource.readyState,
+          ),
+        { timeout: 5000 },
+      )
+      .toBe(1);
     const reconnectedMs = Date.now() - t0;
-    expect(await p.evaluate(() => (window as unknown as { manager: { retryCount: number } }).manager.retryCount)).toBe(0);
+    expect(await p.evaluate(() => (window as unknown as { manager: { retryCount: number } }).manager.retryCount)).toBe(
+      0,
+    );
     await hold(server.url, guest, [5], 7);
     await expect
-      .poll(() => p.evaluate(() => (window as unknown as { received: string[] }).received.map((d) => JSON.parse(d)).filter((d) => !d.isHeartbeat)))
+      .poll(() =>
+        p.evaluate(() =>
+          (window as unknown as { received: string[] }).received
+            .map((d) => JSON.parse(d))
+            .filter((d) => !d.isHeartbeat),
+        ),
+      )
       .toEqual([expect.objectContaining({ scheduleId: 7, scheduleSeatId: 5, status: 'HELD', isHeartbeat: false })]);
-    await expect.poll(() => p.evaluate(() => (window as unknown as { received: string[] }).received.some((d) => JSON.parse(d).isHeartbeat === true))).toBe(true);
-    console.log(`e2e original client: §7.2 manager reconnected ${reconnectedMs} ms after its refused first connect (its own 2 s backoff)`);
+    await expect
+      .poll(() =>
+        p.evaluate(() =>
+          (window as unknown as { received: string[] }).received.some((d) => JSON.parse(d).isHeartbeat === true),
+        ),
+      )
+      .toBe(true);
+    console.log(
+      `e2e original client: §7.2 manager reconnected ${reconnectedMs} ms after its refused first connect (its own 2 s backoff)`,
+    );
     expect(errors).toEqual([]);
   });
 
@@ -174,7 +219,11 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
         requestAnimationFrame(frame);
       };
       requestAnimationFrame(frame);
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false });
+      new PerformanceObserver((list) =>
+        list.getEntries().forEach((e) => {
+          w.longTasks.push(e.duration);
+        }),
+      ).observe({ type: 'longtask', buffered: false });
     });
 
     // 200 events/s for 5 s from 20 guests: holds of fresh seats, releases of confirmed ones.

@@ -1,10 +1,24 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, redisServerAvailable, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-server.js';
+import {
+  freePort,
+  redisServerAvailable,
+  startRedis,
+  uniquePrefix,
+  type RedisProcess,
+} from '../support/redis-server.js';
 import { newGuest, post, type Guest } from '../support/server.js';
 import { SseClient } from '../support/sse-client.js';
-import { assertClientBuilt, chromiumNeed, e2eEnabled, launchChromium, newPage, screenshot, type TestPage } from './support/browser.js';
+import {
+  assertClientBuilt,
+  chromiumNeed,
+  e2eEnabled,
+  launchChromium,
+  newPage,
+  screenshot,
+  type TestPage,
+} from './support/browser.js';
 import { openDemo, pageStatuses, serverMap, watchConnection } from './support/demo-page.js';
 import { openStreams, startInstance, type Instance } from './support/instances.js';
 import { nginxNeed, startNginx, type Nginx } from './support/nginx.js';
@@ -40,7 +54,10 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     };
     ports[0] = await freePort();
     ports[1] = await freePort();
-    [instances[0], instances[1]] = await Promise.all([startInstance('a', ports[0], env), startInstance('b', ports[1], env)]);
+    [instances[0], instances[1]] = await Promise.all([
+      startInstance('a', ports[0], env),
+      startInstance('b', ports[1], env),
+    ]);
     nginx = await startNginx(await freePort(), [`127.0.0.1:${ports[0]}`, `127.0.0.1:${ports[1]}`]);
     browser = await launchChromium();
   }, 60_000);
@@ -73,7 +90,12 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
   }
 
   /** Holds and releases on one instance, one every `everyMs`, until stopped. */
-  function keepChanging(instance: Instance, guest: Guest, firstSeat: number, everyMs = 40): { stop(): Promise<number>; writtenAt: number[] } {
+  function keepChanging(
+    instance: Instance,
+    guest: Guest,
+    firstSeat: number,
+    everyMs = 40,
+  ): { stop(): Promise<number>; writtenAt: number[] } {
     let running = true;
     let written = 0;
     const writtenAt: number[] = [];
@@ -82,7 +104,12 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
       for (let i = 0; running; i++) {
         const release = i % 3 === 2 && held.length > 0;
         const seat = release ? held.shift()! : firstSeat + (i % 60);
-        const response = await post(instance.url, `/api/schedules/1/seats/${release ? 'release' : 'hold'}`, { seatIds: [seat] }, guest);
+        const response = await post(
+          instance.url,
+          `/api/schedules/1/seats/${release ? 'release' : 'hold'}`,
+          { seatIds: [seat] },
+          guest,
+        );
         if (response.status === 200) {
           written += response.body.events;
           if (response.body.events > 0) writtenAt.push(Date.now());
@@ -101,8 +128,16 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     };
   }
 
-  async function reconnectedAfter(tp: TestPage, since: number, timeoutMs = 10_000): Promise<{ liveAt: number; states: Array<{ status: string; at: number; delayMs?: number }> }> {
-    const handle = await tp.page.waitForFunction((t) => window.__states.find((s) => s.status === 'live' && s.at >= t)?.at, since, { timeout: timeoutMs });
+  async function reconnectedAfter(
+    tp: TestPage,
+    since: number,
+    timeoutMs = 10_000,
+  ): Promise<{ liveAt: number; states: Array<{ status: string; at: number; delayMs?: number }> }> {
+    const handle = await tp.page.waitForFunction(
+      (t) => window.__states.find((s) => s.status === 'live' && s.at >= t)?.at,
+      since,
+      { timeout: timeoutMs },
+    );
     return { liveAt: (await handle.jsonValue()) as number, states: await tp.page.evaluate(() => window.__states) };
   }
 
@@ -116,7 +151,10 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     const killedAt = Date.now();
     expect(await serving.kill('SIGKILL')).toBe(null);
     const { liveAt, states } = await reconnectedAfter(tp, killedAt);
-    await tp.page.waitForFunction((n) => window.seatstream.stats.events >= n, (await tp.page.evaluate(() => window.seatstream.stats.events)) + 5);
+    await tp.page.waitForFunction(
+      (n) => window.seatstream.stats.events >= n,
+      (await tp.page.evaluate(() => window.seatstream.stats.events)) + 5,
+    );
     const written = await changes.stop();
 
     const truth = await serverMap(nginx.url, 1);
@@ -148,7 +186,9 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     let original: TestPage | undefined;
     for (let tries = 0; tries < 10 && !original; tries++) {
       const candidate = await newPage(browser);
-      await candidate.page.route(`${nginx.url}/original-client.html`, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
+      await candidate.page.route(`${nginx.url}/original-client.html`, (route) =>
+        route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }),
+      );
       await candidate.page.goto(`${nginx.url}/original-client.html`);
       await expect.poll(() => candidate.console.includes('log: SSE connection established')).toBe(true);
       if ((await openStreams(serving)) === 2) original = candidate;
@@ -156,13 +196,20 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     }
     if (!original) throw new Error('the original client never landed on the instance serving the demo page');
     pages.push(original);
-    await original.page.evaluate(`window.opens = []; eventSource.addEventListener('open', () => opens.push(Date.now()));`);
+    await original.page.evaluate(
+      `window.opens = []; eventSource.addEventListener('open', () => opens.push(Date.now()));`,
+    );
     // Raw clients on the same instance show what the server tells every client on the wire.
-    const raw = await Promise.all([1, 2, 3, 4].map(() => SseClient.connect(`${serving.url}/api/schedules/1/seats/events`)));
+    const raw = await Promise.all(
+      [1, 2, 3, 4].map(() => SseClient.connect(`${serving.url}/api/schedules/1/seats/events`)),
+    );
     const guest = await newGuest(other.url);
-    const change = (op: string, seat: number) => post(other.url, `/api/schedules/1/seats/${op}`, { seatIds: [seat] }, guest);
+    const change = (op: string, seat: number) =>
+      post(other.url, `/api/schedules/1/seats/${op}`, { seatIds: [seat] }, guest);
     await change('hold', 5);
-    await tp.page.waitForFunction(() => document.querySelector('[data-seat-id="5"]')?.getAttribute('data-status') === 'HELD');
+    await tp.page.waitForFunction(
+      () => document.querySelector('[data-seat-id="5"]')?.getAttribute('data-status') === 'HELD',
+    );
     await expect.poll(() => original.page.getAttribute('[data-seat-id="5"]', 'class')).toBe('seat held');
     const before = await tp.page.evaluate(() => window.seatstream.stats);
 
@@ -173,7 +220,11 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     const hints = raw.map((c) => c.retries.at(-1)!);
     const { liveAt, states } = await reconnectedAfter(tp, termAt);
     expect(await exited).toBe(0);
-    const originalOpenAt = (await original.page.waitForFunction((t) => (window as unknown as { opens: number[] }).opens.find((at) => at >= t), termAt, { timeout: 5000 }).then((h) => h.jsonValue())) as number;
+    const originalOpenAt = (await original.page
+      .waitForFunction((t) => (window as unknown as { opens: number[] }).opens.find((at) => at >= t), termAt, {
+        timeout: 5000,
+      })
+      .then((h) => h.jsonValue())) as number;
 
     // Resumed on the other instance: what happened meanwhile and later arrives, no snapshot needed.
     await change('release', 5);
@@ -184,7 +235,9 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     expect(after.snapshots).toBe(before.snapshots);
     expect(after.connections).toBeGreaterThan(before.connections);
     expect(after.duplicates).toBe(0);
-    await expect.poll(() => original.page.$$eval('[data-seat-id]', (seats) => seats.slice(4, 6).map((e) => e.className))).toEqual(['seat available', 'seat held']);
+    await expect
+      .poll(() => original.page.$$eval('[data-seat-id]', (seats) => seats.slice(4, 6).map((e) => e.className)))
+      .toEqual(['seat available', 'seat held']);
     expect(await openStreams(other)).toBe(2);
 
     const retry = states.find((s) => s.status === 'reconnecting' && s.at >= termAt);
@@ -201,7 +254,9 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     expect(liveAt - termAt).toBeLessThan(2500);
     expect(originalOpenAt - termAt).toBeGreaterThanOrEqual(250);
     expect(originalOpenAt - termAt).toBeLessThan(2500);
-    raw.forEach((c) => c.close());
+    raw.forEach((c) => {
+      c.close();
+    });
     expect([...tp.errors, ...original.errors]).toEqual([]);
   });
 });

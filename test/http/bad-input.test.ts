@@ -27,7 +27,11 @@ async function request(url: string, init: RequestInit = {}): Promise<Answer> {
     return { status: response.status, contentType, body: undefined };
   }
   const text = await response.text();
-  return { status: response.status, contentType, body: contentType.startsWith('application/json') ? JSON.parse(text) : text };
+  return {
+    status: response.status,
+    contentType,
+    body: contentType.startsWith('application/json') ? JSON.parse(text) : text,
+  };
 }
 
 /** POST /api/schedules/1/seats/hold with a raw body and exactly these headers. */
@@ -36,7 +40,10 @@ function rawHold(url: string, body: string, headers: Record<string, string>): Pr
 }
 
 function expectError(answer: Answer, status: number, error: string): void {
-  expect({ status: answer.status, contentType: answer.contentType }).toEqual({ status, contentType: expect.stringMatching(/^application\/json/) });
+  expect({ status: answer.status, contentType: answer.contentType }).toEqual({
+    status,
+    contentType: expect.stringMatching(/^application\/json/),
+  });
   expect(answer.body).toEqual(expect.objectContaining({ error, message: expect.any(String) }));
   expect(answer.body.message.length).toBeGreaterThan(0);
 }
@@ -46,14 +53,25 @@ function postChunked(url: string, path: string, chunks: string[], token: string)
   return new Promise((resolve, reject) => {
     const req = http.request(
       url + path,
-      { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'transfer-encoding': 'chunked' } },
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          'transfer-encoding': 'chunked',
+        },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
         res.on('end', () => {
           const contentType = String(res.headers['content-type'] ?? '');
-          resolve({ status: res.statusCode ?? 0, contentType, body: contentType.startsWith('application/json') ? JSON.parse(text) : text });
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType,
+            body: contentType.startsWith('application/json') ? JSON.parse(text) : text,
+          });
         });
       },
     );
@@ -99,7 +117,9 @@ describe('bad input', () => {
     expect(sentinel.status).toBe(200);
     expect(sentinel.body.eventId).toBe(`${Number(offset) + 1}@${epoch}`);
     await viewer.waitForSeatEvents(1);
-    expect(viewer.seatEvents()).toEqual([expect.objectContaining({ id: sentinel.body.eventId, scheduleSeatId: 200, status: 'HELD' })]);
+    expect(viewer.seatEvents()).toEqual([
+      expect.objectContaining({ id: sentinel.body.eventId, scheduleSeatId: 200, status: 'HELD' }),
+    ]);
     expect(viewer.events.filter((e) => e.event !== 'message')).toEqual([]);
   }
 
@@ -125,22 +145,37 @@ describe('bad input', () => {
       },
     );
 
-    it.each(['999', '2147483647'])('answers 404 SCHEDULE_NOT_FOUND for unknown schedule %s on seats, hold and SSE', async (id) => {
-      expectError(await request(`${server.url}/api/schedules/${id}/seats`), 404, 'SCHEDULE_NOT_FOUND');
-      const held = await post(server.url, `/api/schedules/${id}/seats/hold`, { seatIds: [1] }, guest);
-      expectError({ status: held.status, contentType: held.headers.get('content-type')!, body: held.body }, 404, 'SCHEDULE_NOT_FOUND');
-      const sse = { headers: { accept: 'text/event-stream' } };
-      expectError(await request(`${server.url}/api/schedules/${id}/seats/events`, sse), 404, 'SCHEDULE_NOT_FOUND');
-      expectError(await request(`${server.url}/api/schedules/${id}/seats/events?snapshot=true`, sse), 404, 'SCHEDULE_NOT_FOUND');
-      await expectNothingChanged();
-    });
+    it.each(['999', '2147483647'])(
+      'answers 404 SCHEDULE_NOT_FOUND for unknown schedule %s on seats, hold and SSE',
+      async (id) => {
+        expectError(await request(`${server.url}/api/schedules/${id}/seats`), 404, 'SCHEDULE_NOT_FOUND');
+        const held = await post(server.url, `/api/schedules/${id}/seats/hold`, { seatIds: [1] }, guest);
+        expectError(
+          { status: held.status, contentType: held.headers.get('content-type')!, body: held.body },
+          404,
+          'SCHEDULE_NOT_FOUND',
+        );
+        const sse = { headers: { accept: 'text/event-stream' } };
+        expectError(await request(`${server.url}/api/schedules/${id}/seats/events`, sse), 404, 'SCHEDULE_NOT_FOUND');
+        expectError(
+          await request(`${server.url}/api/schedules/${id}/seats/events?snapshot=true`, sse),
+          404,
+          'SCHEDULE_NOT_FOUND',
+        );
+        await expectNothingChanged();
+      },
+    );
   });
 
   describe('seat ids', () => {
     it('answers 404 SEAT_NOT_FOUND naming the unknown seats, and holds none of the list', async () => {
       const answer = await hold(server.url, guest, [5, 201, 300]);
       expect(answer.status).toBe(404);
-      expect(answer.body).toEqual({ error: 'SEAT_NOT_FOUND', message: expect.stringContaining('201'), seatIds: [201, 300] });
+      expect(answer.body).toEqual({
+        error: 'SEAT_NOT_FOUND',
+        message: expect.stringContaining('201'),
+        seatIds: [201, 300],
+      });
       expect(answer.body.message).toContain('300');
       for (const operation of ['release', 'reserve']) {
         const other = await post(server.url, `/api/schedules/1/seats/${operation}`, { seatIds: [1000] }, guest);
@@ -206,7 +241,10 @@ describe('bad input', () => {
       ['an empty body', ''],
       ['a trailing comma', '{"seatIds": [1],}'],
     ])('refuses %s with 400 INVALID_JSON', async (_what, body) => {
-      const answer = await rawHold(server.url, body, { 'content-type': 'application/json', authorization: `Bearer ${guest.token}` });
+      const answer = await rawHold(server.url, body, {
+        'content-type': 'application/json',
+        authorization: `Bearer ${guest.token}`,
+      });
       expectError(answer, 400, 'INVALID_JSON');
       await expectNothingChanged();
     });
@@ -214,9 +252,15 @@ describe('bad input', () => {
     it.each([
       ['application/x-www-form-urlencoded', 'seatIds=1'],
       ['application/xml', '<seatIds><id>1</id></seatIds>'],
-      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="seatIds"\r\n\r\n1\r\n--x--\r\n'],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="seatIds"\r\n\r\n1\r\n--x--\r\n',
+      ],
     ])('refuses a %s body with 415 UNSUPPORTED_MEDIA_TYPE', async (contentType, body) => {
-      const answer = await rawHold(server.url, body, { 'content-type': contentType, authorization: `Bearer ${guest.token}` });
+      const answer = await rawHold(server.url, body, {
+        'content-type': contentType,
+        authorization: `Bearer ${guest.token}`,
+      });
       expectError(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
       await expectNothingChanged();
     });
@@ -230,7 +274,10 @@ describe('bad input', () => {
 
     it('refuses a body over 16 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
       const body = JSON.stringify({ seatIds: [1], pad: 'x'.repeat(16 * 1024) });
-      const answer = await rawHold(server.url, body, { 'content-type': 'application/json', authorization: `Bearer ${guest.token}` });
+      const answer = await rawHold(server.url, body, {
+        'content-type': 'application/json',
+        authorization: `Bearer ${guest.token}`,
+      });
       expectError(answer, 413, 'PAYLOAD_TOO_LARGE');
       await expectNothingChanged();
     });
@@ -280,7 +327,11 @@ describe('bad input', () => {
         expectError(await holdAs({ cookie: `seatstream_session=${encodeURIComponent(token)}` }), 401, 'UNAUTHORIZED');
       }
       expectError(await holdAs({ authorization: 'Bearer ' }), 401, 'UNAUTHORIZED');
-      expectError(await holdAs({ authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` }), 401, 'UNAUTHORIZED');
+      expectError(
+        await holdAs({ authorization: `Basic ${Buffer.from('user:pass').toString('base64')}` }),
+        401,
+        'UNAUTHORIZED',
+      );
       expectError(await holdAs({ authorization: guest.token }), 401, 'UNAUTHORIZED'); // no "Bearer " scheme
       await expectNothingChanged();
     });
@@ -302,26 +353,37 @@ describe('bad input', () => {
       '12345678901234567@k3x9',
     ];
 
-    it.each(malformed)('refuses Last-Event-ID %j with 400 INVALID_LAST_EVENT_ID as JSON, before any stream opens', async (id) => {
-      const answer = await request(server.url + EVENTS, { headers: { accept: 'text/event-stream', 'last-event-id': id } });
-      expectError(answer, 400, 'INVALID_LAST_EVENT_ID');
-      await expectNothingChanged();
-    });
+    it.each(malformed)(
+      'refuses Last-Event-ID %j with 400 INVALID_LAST_EVENT_ID as JSON, before any stream opens',
+      async (id) => {
+        const answer = await request(server.url + EVENTS, {
+          headers: { accept: 'text/event-stream', 'last-event-id': id },
+        });
+        expectError(answer, 400, 'INVALID_LAST_EVENT_ID');
+        await expectNothingChanged();
+      },
+    );
 
     it.each(malformed)('refuses ?lastEventId=%j with 400 INVALID_LAST_EVENT_ID as JSON', async (id) => {
-      const answer = await request(`${server.url}${EVENTS}?lastEventId=${encodeURIComponent(id)}`, { headers: { accept: 'text/event-stream' } });
+      const answer = await request(`${server.url}${EVENTS}?lastEventId=${encodeURIComponent(id)}`, {
+        headers: { accept: 'text/event-stream' },
+      });
       expectError(answer, 400, 'INVALID_LAST_EVENT_ID');
       await expectNothingChanged();
     });
 
     it('refuses a malformed header even when the query id is valid (the header wins)', async () => {
-      const answer = await request(`${server.url}${EVENTS}?lastEventId=${head}`, { headers: { accept: 'text/event-stream', 'last-event-id': 'nope' } });
+      const answer = await request(`${server.url}${EVENTS}?lastEventId=${head}`, {
+        headers: { accept: 'text/event-stream', 'last-event-id': 'nope' },
+      });
       expectError(answer, 400, 'INVALID_LAST_EVENT_ID');
       await expectNothingChanged();
     });
 
     it.each(['maybe', 'yes', 'TRUE', '2'])('refuses ?snapshot=%s with 400', async (flag) => {
-      const answer = await request(`${server.url}${EVENTS}?snapshot=${flag}`, { headers: { accept: 'text/event-stream' } });
+      const answer = await request(`${server.url}${EVENTS}?snapshot=${flag}`, {
+        headers: { accept: 'text/event-stream' },
+      });
       expectError(answer, 400, 'BAD_REQUEST');
       await expectNothingChanged();
     });

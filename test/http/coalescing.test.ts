@@ -12,12 +12,15 @@ describe('coalescing frames of one tick', () => {
   afterEach(() => server.close());
 
   it('delivers a burst published in one tick as separate, well-formed events with their own ids, in order', async () => {
-    const clients = await Promise.all([1, 2].map(() => SseClient.connect(`${server.url}/api/schedules/1/seats/events`)));
+    const clients = await Promise.all(
+      [1, 2].map(() => SseClient.connect(`${server.url}/api/schedules/1/seats/events`)),
+    );
     await clients[0]!.waitFor(() => server.app.seatstream.hub.subscriberCount(scheduleTopic(1)) === 2);
     const bus = server.app.seatstream.backend.bus as LocalBus;
     // 500 events appended synchronously: they share one tick, so each connection gets one write.
     const ids: string[] = [];
-    for (let i = 1; i <= 500; i++) ids.push(bus.appendNow(scheduleTopic(1), seatEventData(1, (i % 200) + 1, 'HELD', Date.now())).id);
+    for (let i = 1; i <= 500; i++)
+      ids.push(bus.appendNow(scheduleTopic(1), seatEventData(1, (i % 200) + 1, 'HELD', Date.now())).id);
     for (const client of clients) {
       await client.waitForSeatEvents(500);
       const events = client.seatEvents();

@@ -17,7 +17,9 @@ describe('fan-out of seat events', () => {
   afterEach(() => server.close());
 
   it('delivers a hold by one client to every subscriber of that schedule with the same id, and to no other schedule', async () => {
-    const viewers = await Promise.all([1, 2, 3].map(() => SseClient.connect(`${server.url}/api/schedules/1/seats/events`)));
+    const viewers = await Promise.all(
+      [1, 2, 3].map(() => SseClient.connect(`${server.url}/api/schedules/1/seats/events`)),
+    );
     const other = await SseClient.connect(`${server.url}/api/schedules/2/seats/events`);
     expect(viewers[0]!.status).toBe(200);
     expect(viewers[0]!.headers['content-type']).toMatch(/^text\/event-stream/);
@@ -66,7 +68,8 @@ describe('fan-out of seat events', () => {
     const restarted = await startServer({ heartbeatMs: 200 });
     try {
       const source = new EventSource(`${restarted.url}/api/schedules/1/seats/events`);
-      const seen: Array<{ scheduleSeatId: number; status: string | null; isHeartbeat: boolean; timestamp: string }> = [];
+      const seen: Array<{ scheduleSeatId: number; status: string | null; isHeartbeat: boolean; timestamp: string }> =
+        [];
       source.onmessage = (event) => seen.push(JSON.parse(event.data));
       await new Promise<void>((resolve) => (source.onopen = () => resolve()));
       const guest = await newGuest(restarted.url);

@@ -19,12 +19,21 @@ describe('holds over HTTP', () => {
     const losers = results.filter((r) => r.status === 409);
     expect(winners).toHaveLength(1);
     expect(losers).toHaveLength(99);
-    expect(losers[0]!.body).toEqual({ error: 'SEATS_UNAVAILABLE', message: expect.stringContaining('42'), seatIds: [42] });
+    expect(losers[0]!.body).toEqual({
+      error: 'SEATS_UNAVAILABLE',
+      message: expect.stringContaining('42'),
+      seatIds: [42],
+    });
 
     const winner = guests[results.indexOf(winners[0]!)]!;
     const again = await hold(server.url, winner, [42]);
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ status: 'HELD', events: 0, eventId: winners[0]!.body.eventId, expiresAt: winners[0]!.body.expiresAt });
+    expect(again.body).toMatchObject({
+      status: 'HELD',
+      events: 0,
+      eventId: winners[0]!.body.eventId,
+      expiresAt: winners[0]!.body.expiresAt,
+    });
     await viewer.waitForSeatEvents(1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(viewer.seatEvents()).toHaveLength(1);
@@ -63,7 +72,14 @@ describe('holds over HTTP', () => {
 
     const reserved = await reserve(server.url, alice, [10, 11]);
     expect(reserved.status).toBe(200);
-    expect(reserved.body).toMatchObject({ status: 'RESERVED', events: 2, seats: [{ id: 10, status: 'RESERVED', mine: true }, { id: 11, status: 'RESERVED', mine: true }] });
+    expect(reserved.body).toMatchObject({
+      status: 'RESERVED',
+      events: 2,
+      seats: [
+        { id: 10, status: 'RESERVED', mine: true },
+        { id: 11, status: 'RESERVED', mine: true },
+      ],
+    });
     expect((await reserve(server.url, alice, [10])).body).toMatchObject({ events: 0 });
     expect((await release(server.url, alice, [10])).status).toBe(409);
 
@@ -82,7 +98,11 @@ describe('holds over HTTP', () => {
     expect(refused.body.seatIds).toEqual([20]);
     const after = await get(server.url, '/api/schedules/1/seats');
     expect(after.headers.get('last-event-id')).toBe(headers.get('last-event-id'));
-    expect(after.body.slice(18, 21).map((s: { status: string }) => s.status)).toEqual(['AVAILABLE', 'HELD', 'AVAILABLE']);
+    expect(after.body.slice(18, 21).map((s: { status: string }) => s.status)).toEqual([
+      'AVAILABLE',
+      'HELD',
+      'AVAILABLE',
+    ]);
   });
 
   it('caps the seats one user holds per schedule', async () => {
@@ -96,7 +116,9 @@ describe('holds over HTTP', () => {
 
   it('answers 304 to a matching If-None-Match', async () => {
     const first = await get(server.url, '/api/schedules/1/seats');
-    const response = await fetch(`${server.url}/api/schedules/1/seats`, { headers: { 'if-none-match': first.headers.get('etag')! } });
+    const response = await fetch(`${server.url}/api/schedules/1/seats`, {
+      headers: { 'if-none-match': first.headers.get('etag')! },
+    });
     expect(response.status).toBe(304);
   });
 });

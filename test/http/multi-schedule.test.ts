@@ -63,11 +63,19 @@ describe('one connection, several schedules', () => {
     const first = await SseClient.connect(server.url + BOTH);
     await hold(server.url, guest, [1], 1);
     await hold(server.url, guest, [1], 2);
-    await first.waitFor((c) => Object.keys(parseCursorSafe(c.lastEventId)).length === 2, 5_000, 'a cursor for both schedules');
+    await first.waitFor(
+      (c) => Object.keys(parseCursorSafe(c.lastEventId)).length === 2,
+      5_000,
+      'a cursor for both schedules',
+    );
     const cursor = first.lastEventId!;
     first.close();
 
-    const missed = [await hold(server.url, guest, [2, 3], 1), await hold(server.url, guest, [2], 2), await hold(server.url, guest, [4], 1)];
+    const missed = [
+      await hold(server.url, guest, [2, 3], 1),
+      await hold(server.url, guest, [2], 2),
+      await hold(server.url, guest, [4], 1),
+    ];
     expect(missed.map((r) => r.status)).toEqual([200, 200, 200]);
 
     const back = await SseClient.connect(server.url + BOTH, { 'last-event-id': cursor });
@@ -81,7 +89,8 @@ describe('one connection, several schedules', () => {
 
     expect(back.events.some((e) => e.event === 'snapshot')).toBe(false);
     const events = back.seatEvents();
-    const of = (scheduleId: number) => events.filter((e) => e.scheduleId === scheduleId).map((e) => [e.scheduleSeatId, e.id]);
+    const of = (scheduleId: number) =>
+      events.filter((e) => e.scheduleId === scheduleId).map((e) => [e.scheduleSeatId, e.id]);
     const [c1, c2] = [parseCursor(cursor)['1']!, parseCursor(cursor)['2']!];
     const epoch1 = c1.split('@')[1];
     const epoch2 = c2.split('@')[1];
@@ -107,7 +116,11 @@ describe('one connection, several schedules', () => {
 
     const client = await SseClient.connect(server.url + BOTH, { 'last-event-id': `1:${head1}` });
     expect(client.status).toBe(200);
-    await client.waitFor((c) => c.events.some((e) => e.event === 'snapshot') && c.seatEvents().length >= 1, 5_000, 'snapshot and replay');
+    await client.waitFor(
+      (c) => c.events.some((e) => e.event === 'snapshot') && c.seatEvents().length >= 1,
+      5_000,
+      'snapshot and replay',
+    );
     const snapshots = client.events.filter((e) => e.event === 'snapshot');
     expect(snapshots).toHaveLength(1);
     const snapshot = JSON.parse(snapshots[0]!.data);
@@ -115,8 +128,18 @@ describe('one connection, several schedules', () => {
     expect(snapshot.seats).toHaveLength(10);
     expect(snapshot.seats[3]).toEqual({ id: 4, row: 'A', number: 4, status: 'HELD' });
     expect(snapshots[0]!.id).toBe(await headOf(2));
-    expect(client.seatEvents()).toEqual([expect.objectContaining({ scheduleId: 1, scheduleSeatId: 7, id: `${offsetOf(head1) + 1}@${head1.split('@')[1]}` })]);
-    await client.waitFor((c) => Object.keys(parseCursorSafe(c.lastEventId)).length === 2, 5_000, 'a cursor for both schedules');
+    expect(client.seatEvents()).toEqual([
+      expect.objectContaining({
+        scheduleId: 1,
+        scheduleSeatId: 7,
+        id: `${offsetOf(head1) + 1}@${head1.split('@')[1]}`,
+      }),
+    ]);
+    await client.waitFor(
+      (c) => Object.keys(parseCursorSafe(c.lastEventId)).length === 2,
+      5_000,
+      'a cursor for both schedules',
+    );
     expect(parseCursor(client.lastEventId)).toEqual({ '1': await headOf(1), '2': await headOf(2) });
     client.close();
   });
@@ -144,16 +167,30 @@ describe('one connection, several schedules', () => {
 
     const live = await hold(server.url, guest, [2], 2);
     await client.waitForSeatEvents(1);
-    expect(client.seatEvents()).toEqual([expect.objectContaining({ id: live.body.eventId, scheduleId: 2, scheduleSeatId: 2 })]);
+    expect(client.seatEvents()).toEqual([
+      expect.objectContaining({ id: live.body.eventId, scheduleId: 2, scheduleSeatId: 2 }),
+    ]);
     expect(client.events.filter((e) => e.event === 'snapshot')).toHaveLength(2);
-    await client.waitFor((c) => parseCursorSafe(c.lastEventId)['2'] === live.body.eventId, 5_000, 'the cursor after the live event');
+    await client.waitFor(
+      (c) => parseCursorSafe(c.lastEventId)['2'] === live.body.eventId,
+      5_000,
+      'the cursor after the live event',
+    );
     expect(parseCursor(client.lastEventId)).toEqual({ '1': await headOf(1), '2': live.body.eventId });
     client.close();
   });
 
   it('refuses a garbled cursor with 400 INVALID_LAST_EVENT_ID as JSON', async () => {
     const head = await headOf(1);
-    for (const garbled of ['1:abc', `1:${head},garbage`, `:${head}`, `1:${head},`, `1:${head};2:${head}`, '1:5@ABC', 'nonsense']) {
+    for (const garbled of [
+      '1:abc',
+      `1:${head},garbage`,
+      `:${head}`,
+      `1:${head},`,
+      `1:${head};2:${head}`,
+      '1:5@ABC',
+      'nonsense',
+    ]) {
       for (const [path, headers] of [
         [BOTH, { 'last-event-id': garbled }],
         [`${BOTH}&lastEventId=${encodeURIComponent(garbled)}`, {}],
@@ -168,13 +205,17 @@ describe('one connection, several schedules', () => {
 
   it('refuses more than 20 schedules per connection with 400', async () => {
     const ids = Array.from({ length: 21 }, (_, i) => i + 1).join(',');
-    const response = await fetch(`${server.url}/api/events?schedules=${ids}`, { headers: { accept: 'text/event-stream' } });
+    const response = await fetch(`${server.url}/api/events?schedules=${ids}`, {
+      headers: { accept: 'text/event-stream' },
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringContaining('20') });
   });
 
   it('answers 404 SCHEDULE_NOT_FOUND for an unknown schedule in the list, opening no stream', async () => {
-    const response = await fetch(`${server.url}/api/events?schedules=1,2,404`, { headers: { accept: 'text/event-stream' } });
+    const response = await fetch(`${server.url}/api/events?schedules=1,2,404`, {
+      headers: { accept: 'text/event-stream' },
+    });
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.json()).toMatchObject({ error: 'SCHEDULE_NOT_FOUND', scheduleId: 404 });
@@ -182,7 +223,9 @@ describe('one connection, several schedules', () => {
   });
 
   it.each(['', '1,', ',1', '1,,2', '1,abc', '1;2'])('refuses ?schedules=%j with 400', async (list) => {
-    const response = await fetch(`${server.url}/api/events?schedules=${encodeURIComponent(list)}`, { headers: { accept: 'text/event-stream' } });
+    const response = await fetch(`${server.url}/api/events?schedules=${encodeURIComponent(list)}`, {
+      headers: { accept: 'text/event-stream' },
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'BAD_REQUEST' });
   });

@@ -52,7 +52,9 @@ describe('resume with Last-Event-ID', () => {
     await viaQuery.waitForSeatEvents(2);
     expect(viaQuery.seatEvents().map((e) => e.scheduleSeatId)).toEqual([1, 2]);
 
-    const headerWins = await SseClient.connect(`${server.url}${EVENTS}?lastEventId=${head}`, { 'last-event-id': afterFirst });
+    const headerWins = await SseClient.connect(`${server.url}${EVENTS}?lastEventId=${head}`, {
+      'last-event-id': afterFirst,
+    });
     await headerWins.waitForSeatEvents(1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(headerWins.seatEvents().map((e) => e.scheduleSeatId)).toEqual([2]);

@@ -85,7 +85,10 @@ describe('sessions', () => {
     const { url } = await server();
     const victim = await newGuest(url);
     const forged = `${victim.userId}.${Number(victim.token.split('.')[1]) + 60}.${victim.token.split('.')[2]}`;
-    const response = await fetch(`${url}/api/session`, { method: 'POST', headers: { cookie: `seatstream_session=${forged}` } });
+    const response = await fetch(`${url}/api/session`, {
+      method: 'POST',
+      headers: { cookie: `seatstream_session=${forged}` },
+    });
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.userId).not.toBe(victim.userId);
@@ -113,14 +116,22 @@ describe('sessions', () => {
     expect(onB.body.seats).toEqual([expect.objectContaining({ id: 1, mine: true })]);
     expect((await hold(a.url, fromB, [2])).status).toBe(200);
     // The cookie path too, and the guest stays the same guest on the other server.
-    const again = await fetch(`${b.url}/api/session`, { method: 'POST', headers: { cookie: `seatstream_session=${fromA.token}` } });
+    const again = await fetch(`${b.url}/api/session`, {
+      method: 'POST',
+      headers: { cookie: `seatstream_session=${fromA.token}` },
+    });
     expect((await again.json()).userId).toBe(fromA.userId);
   });
 });
 
 describe('admin routes', () => {
   /** `token` null: no Authorization header at all. */
-  function put(url: string, scheduleId: number | string, body: unknown, token: string | null = ADMIN): Promise<Response> {
+  function put(
+    url: string,
+    scheduleId: number | string,
+    body: unknown,
+    token: string | null = ADMIN,
+  ): Promise<Response> {
     return fetch(`${url}/api/schedules/${scheduleId}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', ...(token !== null && { authorization: `Bearer ${token}` }) },
@@ -192,7 +203,9 @@ describe('admin routes', () => {
     expect((await hold(url, guest, [3], 7)).status).toBe(200);
     expect((await hold(url, guest, [4], 7)).body).toMatchObject({ error: 'SEAT_NOT_FOUND', seatIds: [4] });
     await viewer.waitForSeatEvents(1);
-    expect(viewer.seatEvents()).toEqual([expect.objectContaining({ scheduleId: 7, scheduleSeatId: 3, status: 'HELD' })]);
+    expect(viewer.seatEvents()).toEqual([
+      expect.objectContaining({ scheduleId: 7, scheduleSeatId: 3, status: 'HELD' }),
+    ]);
     viewer.close();
   });
 

@@ -27,14 +27,17 @@ describe('a client that stops reading', () => {
     const total = 50_000;
     // Published in batches across ticks, like a burst of real holds.
     for (let sent = 0; sent < total; ) {
-      for (let i = 0; i < 500; i++, sent++) bus.appendNow(scheduleTopic(1), seatEventData(1, (sent % 200) + 1, 'HELD', Date.now()));
+      for (let i = 0; i < 500; i++, sent++)
+        bus.appendNow(scheduleTopic(1), seatEventData(1, (sent % 200) + 1, 'HELD', Date.now()));
       await new Promise((resolve) => setImmediate(resolve));
     }
     await healthy.waitFor((c) => c.received >= total, 30_000, `${total} events`);
     await eventually(() => expect(hub.subscriberCount(scheduleTopic(1))).toBe(1));
     gc?.();
     const growth = process.memoryUsage().heapUsed - heapBefore;
-    console.log(`slow client: heap growth ${(growth / 1048576).toFixed(1)} MB over ${total} events (gc ${gc ? 'forced' : 'not exposed'})`);
+    console.log(
+      `slow client: heap growth ${(growth / 1048576).toFixed(1)} MB over ${total} events (gc ${gc ? 'forced' : 'not exposed'})`,
+    );
     expect(growth).toBeLessThan(20 * 1048576);
     expect((await metrics.sseOverflows.get()).values[0]!.value).toBe(1);
     expect(slow.seatEvents().length).toBeLessThan(total);

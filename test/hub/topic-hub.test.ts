@@ -30,7 +30,12 @@ describe('TopicHub', () => {
   }
 
   it('spreads heartbeats over the interval: each connection gets one per heartbeatMs, not all at once', async () => {
-    const hub = new TopicHub({ bus: new LocalBus(), codec, snapshot: async () => ({ id: { offset: 0, epoch: 'e' }, data: '{}' }), heartbeatMs: 3_000 });
+    const hub = new TopicHub({
+      bus: new LocalBus(),
+      codec,
+      snapshot: async () => ({ id: { offset: 0, epoch: 'e' }, data: '{}' }),
+      heartbeatMs: 3_000,
+    });
     const connections = open(hub, 6);
     const beats = () => connections.map((c) => c.received.filter((r) => r === 'H;').length);
     await vi.advanceTimersByTimeAsync(350);
@@ -44,7 +49,12 @@ describe('TopicHub', () => {
   });
 
   it('ends each stream at its lifetime, to the next second, and closes the topic with the last one', async () => {
-    const hub = new TopicHub({ bus: new LocalBus(), codec, snapshot: async () => ({ id: { offset: 0, epoch: 'e' }, data: '{}' }), heartbeatMs: 30_000 });
+    const hub = new TopicHub({
+      bus: new LocalBus(),
+      codec,
+      snapshot: async () => ({ id: { offset: 0, epoch: 'e' }, data: '{}' }),
+      heartbeatMs: 30_000,
+    });
     const [short] = open(hub, 1, 1_500);
     const [long] = open(hub, 1, 5_000);
     expect(hub.topicCount).toBe(1);

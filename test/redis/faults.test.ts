@@ -20,7 +20,9 @@ describe.skipIf(!enabled)('Redis faults', () => {
 
   async function nodes(count: number, overrides = {}): Promise<TestServer[]> {
     for (let i = 0; i < count; i++) {
-      instances.push(await startServer({ redisUrl: redis!.url, sessionSecret: SECRET, heartbeatMs: 200, ...overrides }));
+      instances.push(
+        await startServer({ redisUrl: redis!.url, sessionSecret: SECRET, heartbeatMs: 200, ...overrides }),
+      );
     }
     return instances;
   }
@@ -41,7 +43,9 @@ describe.skipIf(!enabled)('Redis faults', () => {
     }
     await viewer.waitForSeatEvents(published, 10_000);
     const recovered = (a!.app.seatstream.backend.bus as RedisBus).recovered;
-    console.log(`pub/sub killed 4 times: ${published} events delivered, ${recovered} of them read back from the Stream`);
+    console.log(
+      `pub/sub killed 4 times: ${published} events delivered, ${recovered} of them read back from the Stream`,
+    );
     const events = viewer.seatEvents();
     const offsets = events.map((e) => Number(e.id.split('@')[0]));
     expect(offsets).toEqual(offsets.map((_, i) => offsets[0]! + i));
@@ -79,7 +83,9 @@ describe.skipIf(!enabled)('Redis faults', () => {
     const healedIn = Date.now() - back;
     console.log(`redis outage: 503 in ${refusedIn} ms; writes accepted again ${healedIn} ms after restart`);
     await viewer.waitForSeatEvents(2, 10_000);
-    console.log(`after the outage: ${(a!.app.seatstream.backend.bus as RedisBus).recovered} events read back from the Stream on the subscribing instance`);
+    console.log(
+      `after the outage: ${(a!.app.seatstream.backend.bus as RedisBus).recovered} events read back from the Stream on the subscribing instance`,
+    );
     expect(viewer.events.some((e) => e.event === 'snapshot')).toBe(false);
     expect(viewer.seatEvents().map((e) => [e.scheduleSeatId, e.status])).toEqual([
       [1, 'HELD'],
@@ -96,9 +102,15 @@ describe.skipIf(!enabled)('Redis faults', () => {
     const guest = await newGuest(a!.url);
     const first = await hold(a!.url, guest, [1]);
     await redis.kill('SIGKILL');
-    const client = await SseClient.connect(`${a!.url}/api/schedules/1/seats/events`, { 'last-event-id': first.body.eventId });
+    const client = await SseClient.connect(`${a!.url}/api/schedules/1/seats/events`, {
+      'last-event-id': first.body.eventId,
+    });
     expect(client.status).toBe(200); // a 503 would make a browser's EventSource give up for good
-    await client.waitFor((c) => c.messages().filter((m) => m.isHeartbeat).length >= 2, 5_000, 'heartbeats during the outage');
+    await client.waitFor(
+      (c) => c.messages().filter((m) => m.isHeartbeat).length >= 2,
+      5_000,
+      'heartbeats during the outage',
+    );
     await redis.restart();
     await eventually(async () => expect((await hold(a!.url, guest, [2])).status).toBe(200), 10_000);
     await client.waitForSeatEvents(1, 10_000);
@@ -139,7 +151,9 @@ describe.skipIf(!enabled)('Redis faults', () => {
     // Not every write was fsynced, so ids minted before the restart cannot be trusted any more.
     await eventually(async () => expect((await get(a!.url, '/readyz')).status).toBe(200), 10_000);
     await eventually(async () => expect((await get(a!.url, '/api/schedules/1/seats')).status).toBe(200), 10_000);
-    const client = await SseClient.connect(`${a!.url}/api/schedules/1/seats/events`, { 'last-event-id': first.body.eventId });
+    const client = await SseClient.connect(`${a!.url}/api/schedules/1/seats/events`, {
+      'last-event-id': first.body.eventId,
+    });
     await client.waitFor((c) => c.events.length > 0);
     expect(client.events[0]!.event).toBe('snapshot');
     expect(client.events[0]!.id!.split('@')[1]).not.toBe(first.body.eventId.split('@')[1]);
@@ -159,7 +173,9 @@ describe.skipIf(!enabled)('Redis faults', () => {
     expect((await restore()).status).toBe(201);
     const guest = await newGuest(a!.url);
     const before = await hold(a!.url, guest, [1, 2]);
-    const connected = await SseClient.connect(`${b!.url}/api/schedules/1/seats/events`, { 'last-event-id': before.body.eventId });
+    const connected = await SseClient.connect(`${b!.url}/api/schedules/1/seats/events`, {
+      'last-event-id': before.body.eventId,
+    });
     await eventually(() => expect(b!.app.seatstream.hub.topicCount).toBe(1));
 
     await redis.kill('SIGKILL');
@@ -177,7 +193,9 @@ describe.skipIf(!enabled)('Redis faults', () => {
     const seats = JSON.parse(snapshot.data).seats as Array<{ id: number; status: string }>;
     expect(seats.filter((s) => s.status !== 'AVAILABLE').map((s) => s.id)).toEqual([5]);
     // A client resuming with an id from before the restart gets a snapshot too.
-    const resumed = await SseClient.connect(`${a!.url}/api/schedules/1/seats/events`, { 'last-event-id': before.body.eventId });
+    const resumed = await SseClient.connect(`${a!.url}/api/schedules/1/seats/events`, {
+      'last-event-id': before.body.eventId,
+    });
     await resumed.waitFor((c) => c.events.length > 0);
     expect(resumed.events[0]!.event).toBe('snapshot');
     connected.close();

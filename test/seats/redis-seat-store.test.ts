@@ -2,7 +2,13 @@ import { afterAll, describe } from 'vitest';
 import { redisBackend, type Backend } from '../../src/backend.js';
 import { describeEventBusContract } from '../contracts/event-bus.contract.js';
 import { describeSeatStoreContract } from '../contracts/seat-store.contract.js';
-import { dropPrefixes, redisTestsEnabled, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-server.js';
+import {
+  dropPrefixes,
+  redisTestsEnabled,
+  startRedis,
+  uniquePrefix,
+  type RedisProcess,
+} from '../support/redis-server.js';
 
 const enabled = redisTestsEnabled('Redis store and bus contracts');
 // TEST_REDIS_URL (a Redis the user's CI provides) or a redis-server of our own.
@@ -14,7 +20,12 @@ const prefixes: string[] = [];
 async function backend(replayLimit: number): Promise<Backend> {
   const prefix = uniquePrefix('contract');
   prefixes.push(prefix);
-  const created = await redisBackend({ redisUrl: url, redisClusterNodes: undefined, redisKeyPrefix: prefix, replayLimit });
+  const created = await redisBackend({
+    redisUrl: url,
+    redisClusterNodes: undefined,
+    redisKeyPrefix: prefix,
+    replayLimit,
+  });
   backends.push(created);
   return created;
 }

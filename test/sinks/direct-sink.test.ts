@@ -99,7 +99,12 @@ describe.each(flavours)('multicast().%s()', (_name, create) => {
 
   it('works with operators; take(n) unsubscribes and lowers the count', () => {
     const sink = create<number>();
-    const rec = record(sink.asObservable().pipe(map((v) => v * 10), take(2)));
+    const rec = record(
+      sink.asObservable().pipe(
+        map((v) => v * 10),
+        take(2),
+      ),
+    );
     sink.tryEmitNext(1);
     sink.tryEmitNext(2);
     expect(rec.values).toEqual([10, 20]);

@@ -90,7 +90,10 @@ describe('emitNext when the handler gives up (Reactor InternalManySink.emitNext)
   it('FAIL_OVERFLOW: terminates the sink with an OverflowError', () => {
     const sink = Sinks.many().multicast().onBackpressureBuffer<number>(1);
     const rec = record(sink.asObservable(), (v) => {
-      if (v === 0) [1, 2].forEach((n) => sink.emitNext(n, EmitFailureHandler.FAIL_FAST));
+      if (v === 0)
+        [1, 2].forEach((n) => {
+          sink.emitNext(n, EmitFailureHandler.FAIL_FAST);
+        });
     });
     sink.tryEmitNext(0);
     expect(rec.error).toBeInstanceOf(OverflowError);

@@ -16,7 +16,9 @@ describe('multicast().onBackpressureBuffer() warm-up', () => {
 
   it('hands the buffered values to the first subscriber only', () => {
     const sink = buffered<number>(3);
-    [1, 2, 3, 4].forEach((v) => sink.tryEmitNext(v));
+    [1, 2, 3, 4].forEach((v) => {
+      sink.tryEmitNext(v);
+    });
     const first = record(sink.asObservable());
     const second = record(sink.asObservable());
     sink.tryEmitNext(5);
@@ -95,7 +97,9 @@ describe('multicast().onBackpressureBuffer() autoCancel', () => {
 
   it('autoCancel=true: take(1) during the warm-up drain cancels and discards the rest', () => {
     const sink = buffered<number>(16, true);
-    [1, 2, 3].forEach((v) => sink.tryEmitNext(v));
+    [1, 2, 3].forEach((v) => {
+      sink.tryEmitNext(v);
+    });
     const first = record(sink.asObservable().pipe(take(1)));
     expect(first.values).toEqual([1]);
     expect(sink.tryEmitNext(4)).toBe(EmitResult.FAIL_CANCELLED);
@@ -117,7 +121,9 @@ describe('multicast().onBackpressureBuffer() autoCancel', () => {
 
   it('autoCancel=false: values left by a take(1) subscriber wait for the next one', () => {
     const sink = buffered<number>(16, false);
-    [1, 2, 3].forEach((v) => sink.tryEmitNext(v));
+    [1, 2, 3].forEach((v) => {
+      sink.tryEmitNext(v);
+    });
     expect(record(sink.asObservable().pipe(take(1))).values).toEqual([1]);
     expect(record(sink.asObservable()).values).toEqual([2, 3]);
   });

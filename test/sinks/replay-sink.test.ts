@@ -47,7 +47,9 @@ describe('replay().all()', () => {
 
   it('stops replaying to a subscriber that unsubscribes mid-replay and does not register it', () => {
     const sink = Sinks.many().replay().all<number>();
-    [1, 2, 3].forEach((v) => sink.tryEmitNext(v));
+    [1, 2, 3].forEach((v) => {
+      sink.tryEmitNext(v);
+    });
     const first = record(sink.asObservable().pipe(take(2)));
     expect(first.values).toEqual([1, 2]);
     expect(sink.currentSubscriberCount()).toBe(0);
@@ -57,7 +59,9 @@ describe('replay().all()', () => {
 describe('replay().limit(n), latest(), latestOrDefault()', () => {
   it('limit(n) replays the last n values to late subscribers', () => {
     const sink = Sinks.many().replay().limit<number>(2);
-    [1, 2, 3, 4].forEach((v) => sink.tryEmitNext(v));
+    [1, 2, 3, 4].forEach((v) => {
+      sink.tryEmitNext(v);
+    });
     const late = record(sink.asObservable());
     sink.tryEmitNext(5);
     expect(late.values).toEqual([3, 4, 5]);

@@ -49,7 +49,14 @@ describe('Sinks builder (seatstream/sinks entry point)', () => {
       many.unicast().onBackpressureError<number>(),
     ];
     for (const sink of sinks) {
-      for (const method of ['tryEmitNext', 'tryEmitComplete', 'tryEmitError', 'emitNext', 'emitComplete', 'emitError']) {
+      for (const method of [
+        'tryEmitNext',
+        'tryEmitComplete',
+        'tryEmitError',
+        'emitNext',
+        'emitComplete',
+        'emitError',
+      ]) {
         expect(typeof (sink as unknown as Record<string, unknown>)[method]).toBe('function');
       }
       expect(sink.currentSubscriberCount()).toBe(0);

@@ -52,9 +52,7 @@ describe.each(kinds)('a throwing subscriber on %s', (_name, create) => {
 
   it('(raw Subscriber whose next throws) is caught by the sink and reported the RxJS way', async () => {
     const sink = create();
-    sink.asObservable().subscribe(
-      new Subscriber<number>(throwingObserver('raw')),
-    );
+    sink.asObservable().subscribe(new Subscriber<number>(throwingObserver('raw')));
     const healthy = record(sink.asObservable());
     expect(sink.tryEmitNext(1)).toBe(EmitResult.OK);
     expect(sink.tryEmitNext(2)).toBe(EmitResult.OK);
@@ -86,9 +84,7 @@ describe('errors thrown inside operators', () => {
 describe('throwing subscribers on the other sinks', () => {
   it('unicast and one keep working after a throwing subscriber', async () => {
     const unicast = Sinks.many().unicast().onBackpressureBuffer<number>();
-    unicast.asObservable().subscribe(
-      new Subscriber<number>(throwingObserver('u')),
-    );
+    unicast.asObservable().subscribe(new Subscriber<number>(throwingObserver('u')));
     expect(unicast.tryEmitNext(1)).toBe(EmitResult.OK);
     expect(unicast.tryEmitNext(2)).toBe(EmitResult.OK);
 

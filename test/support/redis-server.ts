@@ -24,7 +24,8 @@ export function redisServerAvailable(): boolean {
  */
 export function redisTestsEnabled(suite: string): boolean {
   if (process.env.TEST_REDIS_URL || redisServerAvailable()) return true;
-  if (process.env.CI === 'true') throw new Error(`${suite}: redis-server is not installed, and CI must run the Redis suites`);
+  if (process.env.CI === 'true')
+    throw new Error(`${suite}: redis-server is not installed, and CI must run the Redis suites`);
   console.warn(`SKIPPED ${suite}: no redis-server on PATH and TEST_REDIS_URL unset (install redis-server to run it)`);
   return false;
 }
@@ -44,7 +45,19 @@ export async function freePort(): Promise<number> {
 export async function startRedis(extraArgs: string[] = []): Promise<RedisProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'seatstream-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'no', ...extraArgs];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--dir',
+    dir,
+    '--appendonly',
+    'no',
+    ...extraArgs,
+  ];
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     child = spawn('redis-server', args, { stdio: 'ignore' });
@@ -109,10 +122,23 @@ export interface RedisClusterProcess {
 export async function startRedisCluster(masters = 3): Promise<RedisClusterProcess> {
   const servers: RedisProcess[] = [];
   for (let i = 0; i < masters; i++) {
-    servers.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '2000']));
+    servers.push(
+      await startRedis([
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${i}.conf`,
+        '--cluster-node-timeout',
+        '2000',
+      ]),
+    );
   }
   const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
-  const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+  const created = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
+    { encoding: 'utf8' },
+  );
   if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
   const deadline = Date.now() + 15_000;
   for (const node of nodes) {

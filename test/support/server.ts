@@ -45,7 +45,11 @@ export async function post<T = any>(url: string, path: string, body: unknown, gu
   return { status: response.status, body: (await response.json()) as T, headers: response.headers };
 }
 
-export async function get<T = any>(url: string, path: string, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+export async function get<T = any>(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
   const response = await fetch(url + path, { headers });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };

@@ -36,7 +36,9 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
         throw new ApiError('BAD_REQUEST', `A schedule has at most ${LIMITS.maxSeats} seats`);
       }
       const outcome = await ctx.seats.createSchedule(scheduleId, { rows, seatsPerRow });
-      return reply.status(outcome === 'created' ? 201 : 200).send({ scheduleId, rows, seatsPerRow, seats: rows * seatsPerRow, outcome });
+      return reply
+        .status(outcome === 'created' ? 201 : 200)
+        .send({ scheduleId, rows, seatsPerRow, seats: rows * seatsPerRow, outcome });
     },
   );
 }

@@ -40,7 +40,9 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
         if (!id) throw new ApiError('INVALID_LAST_EVENT_ID', 'Last-Event-ID must look like 42@k3x9');
         after = id;
       }
-      await stream(ctx, options, request, reply, [{ topic: scheduleTopic(scheduleId), label: String(scheduleId), after }]);
+      await stream(ctx, options, request, reply, [
+        { topic: scheduleTopic(scheduleId), label: String(scheduleId), after },
+      ]);
     },
   );
 
@@ -80,7 +82,11 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
         options,
         request,
         reply,
-        scheduleIds.map((id) => ({ topic: scheduleTopic(id), label: String(id), after: positions.get(String(id)) ?? fallback })),
+        scheduleIds.map((id) => ({
+          topic: scheduleTopic(id),
+          label: String(id),
+          after: positions.get(String(id)) ?? fallback,
+        })),
       );
     },
   );

@@ -9,7 +9,12 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
   app.get('/readyz', async (_request, reply) => {
     const backend = await ctx.backend.isReady().catch(() => false);
     const ready = ctx.accepting && backend;
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', accepting: ctx.accepting, backend: ctx.backend.kind, backendReady: backend });
+    return reply.status(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not ready',
+      accepting: ctx.accepting,
+      backend: ctx.backend.kind,
+      backendReady: backend,
+    });
   });
 
   app.get('/metrics', async (_request, reply) => {

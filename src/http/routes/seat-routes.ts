@@ -20,17 +20,26 @@ const OPERATIONS = ['hold', 'release', 'reserve'] as const;
 export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const { seats, sessions, metrics } = ctx;
 
-  app.get<ScheduleRequest>('/api/schedules/:scheduleId/seats', { schema: { params: scheduleParams } }, async (request, reply) => {
-    const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
-    const userId = sessions.userOf(request);
-    const state = await seats.state(scheduleId);
-    const lastEventId = formatEventId(state.lastEventId.offset, state.lastEventId.epoch);
-    // The map a caller sees depends on who they are (their own seats are marked), so does the tag.
-    const etag = `"${lastEventId}${userId ? '.' + createHash('sha256').update(userId).digest('base64url').slice(0, 12) : ''}"`;
-    void reply.headers({ 'Last-Event-ID': lastEventId, ETag: etag, 'Cache-Control': 'no-cache', Vary: 'Cookie, Authorization' });
-    if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-    return state.seats.map((seat) => seatView(seat, userId));
-  });
+  app.get<ScheduleRequest>(
+    '/api/schedules/:scheduleId/seats',
+    { schema: { params: scheduleParams } },
+    async (request, reply) => {
+      const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
+      const userId = sessions.userOf(request);
+      const state = await seats.state(scheduleId);
+      const lastEventId = formatEventId(state.lastEventId.offset, state.lastEventId.epoch);
+      // The map a caller sees depends on who they are (their own seats are marked), so does the tag.
+      const etag = `"${lastEventId}${userId ? `.${createHash('sha256').update(userId).digest('base64url').slice(0, 12)}` : ''}"`;
+      void reply.headers({
+        'Last-Event-ID': lastEventId,
+        ETag: etag,
+        'Cache-Control': 'no-cache',
+        Vary: 'Cookie, Authorization',
+      });
+      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+      return state.seats.map((seat) => seatView(seat, userId));
+    },
+  );
 
   for (const operation of OPERATIONS) {
     app.post<SeatIdsRequest>(

@@ -36,7 +36,8 @@ export function openSseStream(reply: FastifyReply, source: Observable<Buffer>, o
   openWithPlugin(reply);
   options.onOpen();
   source.subscribe(writer);
-  if (res.destroyed) writer.dispose(); // the client left before the stream opened
+  if (res.destroyed)
+    writer.dispose(); // the client left before the stream opened
   else res.once('close', () => writer.dispose());
 }
 

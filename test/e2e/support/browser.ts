@@ -41,10 +41,14 @@ export const chromiumNeed = { name: CHROMIUM, present: existsSync(CHROMIUM), ins
 /** The demo page's bundle must have been built (`npm test` builds it first, via `pretest`). */
 export function assertClientBuilt(): void {
   const bundle = join(ROOT, 'public', 'build', 'app.js');
-  if (!existsSync(bundle)) throw new Error('public/build/app.js is missing: run `npm run build:client` (npm test does it in pretest)');
-  const sources = ['public/app', 'src/client'].flatMap((dir) => readdirSync(join(ROOT, dir)).map((file) => join(ROOT, dir, file)));
+  if (!existsSync(bundle))
+    throw new Error('public/build/app.js is missing: run `npm run build:client` (npm test does it in pretest)');
+  const sources = ['public/app', 'src/client'].flatMap((dir) =>
+    readdirSync(join(ROOT, dir)).map((file) => join(ROOT, dir, file)),
+  );
   const newest = Math.max(...sources.map((file) => statSync(file).mtimeMs));
-  if (statSync(bundle).mtimeMs < newest) console.warn('public/build/app.js is older than its sources: run `npm run build:client` (npm test does)');
+  if (statSync(bundle).mtimeMs < newest)
+    console.warn('public/build/app.js is older than its sources: run `npm run build:client` (npm test does)');
 }
 
 /**

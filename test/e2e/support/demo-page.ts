@@ -25,7 +25,10 @@ declare global {
 export async function openDemo(page: Page, url: string, seats: number, timeoutMs = 15_000): Promise<void> {
   await page.goto(url);
   await page.waitForFunction(
-    (n) => document.querySelector('#connection-state')?.getAttribute('data-state') === 'live' && document.querySelectorAll('#seat-map [data-seat-id]').length === n && window.seatstream.api.token !== undefined,
+    (n) =>
+      document.querySelector('#connection-state')?.getAttribute('data-state') === 'live' &&
+      document.querySelectorAll('#seat-map [data-seat-id]').length === n &&
+      window.seatstream.api.token !== undefined,
     seats,
     { timeout: timeoutMs },
   );
@@ -41,7 +44,11 @@ export async function watchSeats(page: Page): Promise<void> {
         const element = record.target as HTMLElement;
         window.__seatChanges.push({ id: Number(element.dataset.seatId), status: element.dataset.status!, at });
       }
-    }).observe(document.getElementById('seat-map')!, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
+    }).observe(document.getElementById('seat-map')!, {
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['data-status'],
+    });
   });
 }
 
@@ -50,13 +57,23 @@ export async function watchConnection(page: Page): Promise<void> {
   await page.evaluate(() => {
     window.__states = [];
     window.seatstream.on('state', (state) => {
-      window.__states.push({ status: state.status, at: Date.now(), ...(state.status === 'reconnecting' && state.delayMs !== undefined && { delayMs: state.delayMs }) });
+      window.__states.push({
+        status: state.status,
+        at: Date.now(),
+        ...(state.status === 'reconnecting' && state.delayMs !== undefined && { delayMs: state.delayMs }),
+      });
     });
   });
 }
 
 /** When `seatId` first turned `status` after `since` (page clock), waiting for it if needed. */
-export async function seatChangedAt(page: Page, seatId: number, status: string, since = 0, timeoutMs = 5_000): Promise<number> {
+export async function seatChangedAt(
+  page: Page,
+  seatId: number,
+  status: string,
+  since = 0,
+  timeoutMs = 5_000,
+): Promise<number> {
   const handle = await page.waitForFunction(
     ([id, s, t]) => window.__seatChanges.find((c) => c.id === id && c.status === s && c.at >= t)?.at,
     [seatId, status, since] as const,
@@ -71,7 +88,11 @@ export async function recordClicks(page: Page): Promise<void> {
 
 /** Every seat of the page as [id, data-status]. */
 export async function pageStatuses(page: Page): Promise<Array<[number, string]>> {
-  return page.$$eval('#seat-map [data-seat-id]', (elements) => elements.map((e) => [Number((e as HTMLElement).dataset.seatId), (e as HTMLElement).dataset.status!] as [number, string]));
+  return page.$$eval('#seat-map [data-seat-id]', (elements) =>
+    elements.map(
+      (e) => [Number((e as HTMLElement).dataset.seatId), (e as HTMLElement).dataset.status!] as [number, string],
+    ),
+  );
 }
 
 export async function seatColour(page: Page, seatId: number): Promise<string> {
@@ -79,7 +100,10 @@ export async function seatColour(page: Page, seatId: number): Promise<string> {
 }
 
 /** The server's map as [id, status], and its Last-Event-ID. */
-export async function serverMap(url: string, scheduleId: number): Promise<{ seats: Array<[number, string]>; lastEventId: string | null }> {
+export async function serverMap(
+  url: string,
+  scheduleId: number,
+): Promise<{ seats: Array<[number, string]>; lastEventId: string | null }> {
   const response = await fetch(`${url}/api/schedules/${scheduleId}/seats`);
   expect(response.status).toBe(200);
   const body = (await response.json()) as Array<{ id: number; status: string }>;

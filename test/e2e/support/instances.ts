@@ -29,8 +29,12 @@ export async function startInstance(name: string, port: number, env: Record<stri
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`instance ${name} exited with ${child.exitCode} at start-up:\n${output}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`instance ${name} exited with ${child.exitCode} at start-up:\n${output}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -15,9 +15,13 @@ const binary = nginxBinary();
 export const nginxNeed = { name: 'nginx', present: binary !== undefined, install: 'apt-get install nginx' };
 
 /** deploy/nginx.conf with its placeholders filled, as envsubst would (only the named ones). */
-export function renderNginxConf(values: { SEATSTREAM_LISTEN: string; SEATSTREAM_1: string; SEATSTREAM_2: string }): string {
+export function renderNginxConf(values: {
+  SEATSTREAM_LISTEN: string;
+  SEATSTREAM_1: string;
+  SEATSTREAM_2: string;
+}): string {
   let text = readFileSync(join(ROOT, 'deploy', 'nginx.conf'), 'utf8');
-  for (const [name, value] of Object.entries(values)) text = text.replaceAll('${' + name + '}', value);
+  for (const [name, value] of Object.entries(values)) text = text.replaceAll(`\${${name}}`, value);
   const left = /\$\{SEATSTREAM_\w+\}/.exec(text);
   if (left) throw new Error(`deploy/nginx.conf: placeholder ${left[0]} was not filled`);
   return text;
@@ -40,7 +44,10 @@ export async function startNginx(port: number, upstreams: [string, string]): Pro
   const dir = mkdtempSync(join(tmpdir(), 'seatstream-nginx-'));
   chmodSync(dir, 0o755); // workers run as an unprivileged user when the master is root
   mkdirSync(join(dir, 'temp'));
-  writeFileSync(join(dir, 'seatstream.conf'), renderNginxConf({ SEATSTREAM_LISTEN: `127.0.0.1:${port}`, SEATSTREAM_1: upstreams[0], SEATSTREAM_2: upstreams[1] }));
+  writeFileSync(
+    join(dir, 'seatstream.conf'),
+    renderNginxConf({ SEATSTREAM_LISTEN: `127.0.0.1:${port}`, SEATSTREAM_1: upstreams[0], SEATSTREAM_2: upstreams[1] }),
+  );
   writeFileSync(
     join(dir, 'nginx.conf'),
     [
@@ -59,11 +66,16 @@ export async function startNginx(port: number, upstreams: [string, string]): Pro
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn(binary, ['-p', `${dir}/`, '-c', `${dir}/nginx.conf`, '-e', `${dir}/error.log`, '-g', `daemon off; pid ${dir}/nginx.pid;`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(
+    binary,
+    ['-p', `${dir}/`, '-c', `${dir}/nginx.conf`, '-e', `${dir}/error.log`, '-g', `daemon off; pid ${dir}/nginx.pid;`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const errorLog = (): string => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '');
+  const errorLog = (): string =>
+    existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
   const deadline = Date.now() + 10_000;
   while (!(await accepts(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
