@@ -53,7 +53,7 @@ const monotonicNow = (): number => performance.now();
 
 const multicastSpec: MulticastSpec = {
   onBackpressureBuffer<T>(bufferSize = DEFAULT_BUFFER_SIZE, autoCancel = true): ManySink<T> {
-    requireCount('bufferSize', bufferSize, 1);
+    requirePositive('bufferSize', bufferSize);
     return new MulticastBufferSink<T>(bufferSize, autoCancel);
   },
   directAllOrNothing<T>(): ManySink<T> {
@@ -86,15 +86,16 @@ const replaySpec: MulticastReplaySpec = {
   },
   limit<T>(sizeOrWindow: number | ReplayWindow, window?: ReplayWindow): ManySink<T> {
     if (typeof sizeOrWindow !== 'number') return replaySink<T>(Infinity, sizeOrWindow);
-    // Reactor accepts a size of 0 for a size-only history, but not with an age bound.
-    requireCount('historySize', sizeOrWindow, window === undefined ? 0 : 1);
+    // Reactor's (serialized) limit(int) and limit(int, Duration) both reject 0: a replay sink
+    // that keeps nothing is a direct sink, and Reactor wants that said explicitly.
+    requirePositive('historySize', sizeOrWindow);
     return replaySink<T>(sizeOrWindow, window);
   },
 };
 
 const unicastSpec: UnicastSpec = {
   onBackpressureBuffer<T>(capacity = Infinity): ManySink<T> {
-    if (capacity !== Infinity) requireCount('capacity', capacity, 1);
+    if (capacity !== Infinity) requirePositive('capacity', capacity);
     return new UnicastBufferSink<T>(capacity);
   },
   onBackpressureError<T>(): ManySink<T> {
@@ -126,8 +127,9 @@ export const Sinks = {
   },
 } as const;
 
-function requireCount(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${name} must be an integer >= ${min}, was ${value}`);
+/** Reactor throws IllegalArgumentException("historySize must be > 0"); RangeError is the JS kin. */
+function requirePositive(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be an integer > 0, was ${value}`);
   }
 }

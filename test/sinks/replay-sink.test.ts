@@ -67,12 +67,11 @@ describe('replay().limit(n), latest(), latestOrDefault()', () => {
     expect(late.values).toEqual([3, 4, 5]);
   });
 
-  it('limit(0) replays nothing but still delivers live values', () => {
-    const sink = Sinks.many().replay().limit<number>(0);
-    expect(sink.tryEmitNext(1)).toBe(EmitResult.OK);
-    const late = record(sink.asObservable());
-    sink.tryEmitNext(2);
-    expect(late.values).toEqual([2]);
+  // Reactor: SinksTest.MulticastReplayN#limitZeroIsRejected, MulticastReplayDuration#historySizeZeroIsRejected
+  it('limit(0) is rejected with a RangeError, with or without an age bound', () => {
+    const replay = Sinks.many().replay();
+    expect(() => replay.limit(0)).toThrow(new RangeError('historySize must be an integer > 0, was 0'));
+    expect(() => replay.limit(0, { maxAgeMs: 1000 })).toThrow(/^historySize must be an integer > 0/);
   });
 
   it('latest() replays only the most recent value', () => {
