@@ -118,6 +118,9 @@ export abstract class SinkBase<T> {
    * during a warm-up drain) takes effect at once.
    */
   protected register(subscriber: Subscriber<T>): void {
+    // Already unsubscribed (Reactor: cancelled in onSubscribe): never counted, so its
+    // departure cannot auto-cancel a multicast buffer.
+    if (subscriber.closed) return;
     this.subscribers.add(subscriber);
     subscriber.add(() => {
       this.subscriberLeft(subscriber);

@@ -1,7 +1,9 @@
 import { take } from 'rxjs';
-import { describe, expect, it } from 'vitest';
-import { EmitFailureHandler, EmitResult, OverflowError, Sinks } from '../../src/sinks/index.js';
-import { record } from './recorder.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmitFailureHandler, EmitResult, OverflowError, SinkHooks, Sinks } from '../../src/sinks/index.js';
+import { record, subscribeClosed } from './recorder.js';
+
+afterEach(() => SinkHooks.reset());
 
 const buffered = <T>(bufferSize?: number, autoCancel?: boolean) =>
   Sinks.many().multicast().onBackpressureBuffer<T>(bufferSize, autoCancel);
@@ -172,5 +174,112 @@ describe('multicast().onBackpressureBuffer() arguments', () => {
   it('rejects a bufferSize below 1', () => {
     expect(() => buffered(0)).toThrow(RangeError);
     expect(() => buffered(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('multicast().onBackpressureBuffer() — Reactor SinkManyEmitterProcessorTest', () => {
+  // Reactor: #currentSubscriberCount, #normal
+  it('counts subscribers, and none once the terminal signal went out', () => {
+    const sink = buffered<number>();
+    expect(sink.currentSubscriberCount()).toBe(0);
+    const a = record(sink.asObservable());
+    expect(sink.currentSubscriberCount()).toBe(1);
+    record(sink.asObservable());
+    expect(sink.currentSubscriberCount()).toBe(2);
+    sink.tryEmitNext(1);
+    sink.tryEmitNext(2);
+    sink.tryEmitComplete();
+    expect(a.values).toEqual([1, 2]);
+    expect(a.completed).toBe(true);
+    expect(sink.currentSubscriberCount()).toBe(0);
+  });
+
+  // Reactor: #failZeroBufferSize, #failNegativeBufferSize
+  it('rejects a bufferSize of 0 or less, naming it', () => {
+    expect(() => buffered(0)).toThrow(new RangeError('bufferSize must be an integer > 0, was 0'));
+    expect(() => buffered(-1)).toThrow(new RangeError('bufferSize must be an integer > 0, was -1'));
+  });
+
+  // Reactor: #failDoubleError
+  it('a second error is dropped to SinkHooks.onErrorDropped; subscribers keep the first', () => {
+    const dropped: unknown[] = [];
+    SinkHooks.onErrorDropped = (e) => dropped.push(e);
+    const sink = buffered<number>();
+    const rec = record(sink.asObservable());
+    const first = new Error('test');
+    const second = new Error('test2');
+    sink.emitError(first, EmitFailureHandler.FAIL_FAST);
+    sink.emitError(second, EmitFailureHandler.FAIL_FAST);
+    expect(rec.error).toBe(first);
+    expect(dropped).toEqual([second]);
+  });
+
+  // Reactor: #failCompleteThenError
+  it('after complete, a second complete is a no-op and an error is dropped', () => {
+    const dropped: unknown[] = [];
+    SinkHooks.onErrorDropped = (e) => dropped.push(e);
+    const sink = buffered<number>();
+    const rec = record(sink.asObservable());
+    sink.emitComplete(EmitFailureHandler.FAIL_FAST);
+    expect(sink.tryEmitComplete()).toBe(EmitResult.FAIL_TERMINATED);
+    const late = new Error('test');
+    sink.emitError(late, EmitFailureHandler.FAIL_FAST);
+    expect(rec.completed).toBe(true);
+    expect(rec.errored).toBe(false);
+    expect(dropped).toEqual([late]);
+  });
+
+  // Reactor: #tryEmitNextWithNoSubscriberFailsOnlyIfNoCapacity
+  it('bufferSize 1: one value waits for the first subscriber, the next fails with FAIL_ZERO_SUBSCRIBER', () => {
+    const sink = buffered<number>(1);
+    expect(sink.tryEmitNext(1)).toBe(EmitResult.OK);
+    expect(sink.tryEmitNext(2)).toBe(EmitResult.FAIL_ZERO_SUBSCRIBER);
+    const rec = record(sink.asObservable());
+    expect(sink.tryEmitComplete()).toBe(EmitResult.OK);
+    expect(rec.values).toEqual([1]);
+    expect(rec.completed).toBe(true);
+  });
+
+  // Reactor: #tryEmitNextWithNoSubscriberFailsIfNoCapacityAndAllSubscribersCancelledAndNoAutoTermination
+  it('autoCancel=false: after the only subscriber cancels, the buffer fills again, then FAIL_ZERO_SUBSCRIBER', () => {
+    const sink = buffered<number>(1, false);
+    const rec = record(sink.asObservable());
+    expect([1, 2, 3].map((v) => sink.tryEmitNext(v))).toEqual(['OK', 'OK', 'OK']);
+    rec.subscription.unsubscribe();
+    expect(sink.tryEmitNext(4)).toBe(EmitResult.OK);
+    expect(sink.tryEmitNext(5)).toBe(EmitResult.FAIL_ZERO_SUBSCRIBER);
+  });
+
+  // Reactor: #scanMainCancelled
+  it('autoCancel: a subscriber that unsubscribes leaves the sink cancelled', () => {
+    const sink = buffered<number>();
+    sink.asObservable().subscribe().unsubscribe();
+    expect(sink.tryEmitNext(1)).toBe(EmitResult.FAIL_CANCELLED);
+  });
+
+  // Reactor: SinkManyEmitterProcessor#subscribe returns early for an inner cancelled in onSubscribe,
+  // before add(): such a subscriber never counts, so it cannot trigger autoCancel.
+  it('a subscriber arriving already unsubscribed is not counted and does not auto-cancel the sink', () => {
+    const sink = buffered<number>(16, true);
+    sink.tryEmitNext(1);
+    const closed = subscribeClosed(sink.asObservable());
+    expect(closed.values).toEqual([]);
+    expect(sink.currentSubscriberCount()).toBe(0);
+    expect(sink.tryEmitNext(2)).toBe(EmitResult.OK);
+    expect(record(sink.asObservable()).values).toEqual([1, 2]);
+  });
+
+  // Reactor: #testNPE (a take(1) subscriber next to an unbounded one)
+  it('a subscriber that takes one value and leaves does not disturb the others', () => {
+    const sink = buffered<number>(8);
+    const first = record(sink.asObservable().pipe(take(1)));
+    const second = record(sink.asObservable());
+    [1, 2, 3].forEach((v) => {
+      sink.tryEmitNext(v);
+    });
+    expect(first.values).toEqual([1]);
+    expect(first.completed).toBe(true);
+    expect(second.values).toEqual([1, 2, 3]);
+    expect(sink.currentSubscriberCount()).toBe(1);
   });
 });
