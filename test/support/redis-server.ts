@@ -9,9 +9,14 @@ export interface RedisProcess {
   port: number;
   /** Kills the process (SIGKILL by default) and waits for it to exit; SIGSTOP / SIGCONT pause and resume it. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** Starts it again on the same port and directory (its AOF, if any, is replayed). */
+  /**
+   * Starts it again (killing it first if it still runs) on the same port and directory (its AOF, if
+   * any, is replayed). Rejects, with redis-server's output, if another process took the port meanwhile.
+   */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** The last lines redis-server printed since it was last started. */
+  output(): string;
 }
 
 export function redisServerAvailable(): boolean {
@@ -41,30 +46,150 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A redis-server of the test's own on a free loopback port, so the test may kill and restart it. */
-export async function startRedis(extraArgs: string[] = []): Promise<RedisProcess> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'seatstream-redis-'));
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--dir',
-    dir,
-    '--appendonly',
-    'no',
-    ...extraArgs,
-  ];
-  let child: ChildProcess | undefined;
-  const launch = async (): Promise<void> => {
-    child = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitForPort(port);
-  };
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
-    const running = child;
+/** Whether a loopback port can be bound right now: a hint only, the bind of redis-server decides. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A cluster node listens on port + 10000 too, so its port must be at most 65535 - 10000. */
+const CLUSTER_MAX_PORT = 55535;
+
+/** A port to try: any free one, or for a cluster node one whose bus port looks free too. */
+async function candidatePort(cluster: boolean): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (!cluster || (port <= CLUSTER_MAX_PORT && (await canBind(port + 10_000)))) return port;
+  }
+}
+
+/** Attempts before startRedis gives up on finding a port no one else binds meanwhile. */
+const START_ATTEMPTS = 5;
+
+/** What redis-server logs when another process holds its port or its cluster bus port. */
+const BIND_CONFLICT = /Address already in use|Failed listening on port|port number too high/i;
+
+class RedisStartError extends Error {
+  constructor(
+    message: string,
+    readonly conflict: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The last lines of what a process printed, for an error message. */
+function tail(output: string, lines = 30): string {
+  const text = output.trimEnd();
+  if (!text) return '(no output)';
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * A redis-server of the test's own on a free loopback port, so the test may kill and restart it.
+ * The port is the one redis-server managed to bind: when another process holds it (or, for a
+ * cluster node, port + 10000) another port is tried. `options.port` is the first one to try.
+ */
+export async function startRedis(extraArgs: string[] = [], options: { port?: number } = {}): Promise<RedisProcess> {
+  const cluster = clusterEnabled(extraArgs);
+  const failures: string[] = [];
+  for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+    const port = attempt === 0 && options.port !== undefined ? options.port : await candidatePort(cluster);
+    // A directory per attempt: a failed one may have left its cluster config behind.
+    const dir = mkdtempSync(join(tmpdir(), 'seatstream-redis-'));
+    const server = new RedisServer(port, dir, extraArgs);
+    try {
+      await server.launch();
+      return server.handle();
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      if (!(error instanceof RedisStartError) || !error.conflict) throw error;
+      failures.push(error.message);
+    }
+  }
+  throw new Error(
+    `redis-server: no free port after ${START_ATTEMPTS} attempts, every one taken by another process:\n` +
+      failures.join('\n'),
+  );
+}
+
+function clusterEnabled(args: string[]): boolean {
+  const at = args.indexOf('--cluster-enabled');
+  return at >= 0 && args[at + 1] === 'yes';
+}
+
+/** One redis-server on a fixed port and directory, which can be killed and launched again. */
+class RedisServer {
+  private child: ChildProcess | undefined;
+  private output = '';
+
+  constructor(
+    readonly port: number,
+    private readonly dir: string,
+    private readonly extraArgs: string[],
+  ) {}
+
+  /**
+   * Spawns redis-server and resolves once it answers on its port as itself (its pid in INFO):
+   * a server of someone else's on that port must not pass for ours. Rejects, with redis-server's
+   * output, when it exits first or is not up in time.
+   */
+  async launch(timeoutMs = 10_000): Promise<void> {
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--dir',
+      this.dir,
+      '--appendonly',
+      'no',
+      ...this.extraArgs,
+    ];
+    this.output = '';
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const collect = (chunk: Buffer): void => {
+      // Only the tail goes into an error: keep the buffer bounded for long-running servers.
+      this.output = (this.output + chunk.toString()).slice(-64 * 1024);
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    let spawnError: Error | undefined;
+    child.once('error', (error) => (spawnError = error));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (spawnError) throw new RedisStartError(`redis-server could not be run: ${spawnError.message}`, false);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        await closed; // the last of its output
+        throw new RedisStartError(
+          `redis-server on port ${this.port} exited at start-up (${child.exitCode ?? child.signalCode}):\n` +
+            tail(this.output),
+          BIND_CONFLICT.test(this.output),
+        );
+      }
+      if ((await serverPid(this.port)) === child.pid) return;
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        await exited;
+        throw new RedisStartError(
+          `redis-server on port ${this.port} not up after ${timeoutMs} ms:\n${tail(this.output)}`,
+          BIND_CONFLICT.test(this.output),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const running = this.child;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
       running.kill(signal); // pauses or resumes: the process stays
@@ -73,37 +198,46 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisProcess
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
     running.kill(signal);
     await exited;
-  };
-  await launch();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    kill,
-    restart: launch,
-    stop: async () => {
-      await kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  }
+
+  handle(): RedisProcess {
+    return {
+      url: `redis://127.0.0.1:${this.port}`,
+      port: this.port,
+      kill: (signal) => this.kill(signal),
+      // Clients of the test hold this port: a restart elsewhere would strand them, so no retry.
+      restart: async () => {
+        await this.kill('SIGKILL');
+        await this.launch();
+      },
+      stop: async () => {
+        await this.kill('SIGKILL');
+        rmSync(this.dir, { recursive: true, force: true });
+      },
+      output: () => tail(this.output),
+    };
+  }
 }
 
-async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.write('PING\r\n');
-      });
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
-      });
-      socket.once('error', () => resolve(false));
+/** The process_id the server on a loopback port reports in INFO server; undefined if none answers. */
+function serverPid(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let reply = '';
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('INFO server\r\n'));
+    const done = (pid: number | undefined): void => {
+      socket.destroy();
+      resolve(pid);
+    };
+    socket.setTimeout(1000, () => done(undefined));
+    socket.on('data', (data) => {
+      reply += data.toString();
+      const match = /process_id:(\d+)\r\n/.exec(reply);
+      if (match) done(Number(match[1]));
+      else if (!reply.startsWith('$')) done(undefined); // an error (still loading) or not Redis
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    socket.once('error', () => done(undefined));
+    socket.once('close', () => done(undefined));
+  });
 }
 
 let prefixes = 0;
@@ -118,38 +252,54 @@ export interface RedisClusterProcess {
   stop(): Promise<void>;
 }
 
-/** Three masters (no replicas) joined with `redis-cli --cluster create`, on free loopback ports. */
-export async function startRedisCluster(masters = 3): Promise<RedisClusterProcess> {
+/**
+ * Three masters (no replicas) joined with `redis-cli --cluster create`, on free loopback ports.
+ * `nodeArgs` adds arguments to one node's redis-server. On any failure every node started so far
+ * is stopped before the error is thrown.
+ */
+export async function startRedisCluster(
+  masters = 3,
+  nodeArgs: (node: number) => string[] = () => [],
+): Promise<RedisClusterProcess> {
   const servers: RedisProcess[] = [];
-  for (let i = 0; i < masters; i++) {
-    servers.push(
-      await startRedis([
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        `nodes-${i}.conf`,
-        '--cluster-node-timeout',
-        '2000',
-      ]),
-    );
-  }
-  const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
-  const created = spawnSync(
-    'redis-cli',
-    ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
-    { encoding: 'utf8' },
-  );
-  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-  const deadline = Date.now() + 15_000;
-  for (const node of nodes) {
-    for (;;) {
-      const info = spawnSync('redis-cli', ['-p', node.split(':')[1]!, 'cluster', 'info'], { encoding: 'utf8' }).stdout;
-      if (info.includes('cluster_state:ok')) break;
-      if (Date.now() > deadline) throw new Error(`cluster node ${node} never became ok`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  const tool = (args: string[]) => spawnSync('redis-cli', args, { encoding: 'utf8', timeout: 10_000 });
+  const stop = async (): Promise<void> => void (await Promise.all(servers.map((s) => s.stop())));
+  try {
+    for (let i = 0; i < masters; i++) {
+      servers.push(
+        await startRedis([
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${i}.conf`,
+          '--cluster-node-timeout',
+          '2000',
+          ...nodeArgs(i),
+        ]),
+      );
     }
+    const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
+    const created = tool(['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
+    if (created.status !== 0)
+      throw new Error(`redis-cli --cluster create failed:\n${tail(`${created.stdout}${created.stderr}`)}`);
+    const deadline = Date.now() + 15_000;
+    for (const server of servers) {
+      for (;;) {
+        const info = tool(['-p', String(server.port), 'cluster', 'info']);
+        if (info.stdout.includes('cluster_state:ok')) break;
+        if (Date.now() > deadline)
+          throw new Error(
+            `cluster node 127.0.0.1:${server.port} never became ok:\n${tail(info.stdout + info.stderr)}\n` +
+              `redis-server printed:\n${server.output()}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    return { nodes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
-  return { nodes, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
 }
 
 /** Deletes every key under the prefixes, so suites run against a shared TEST_REDIS_URL leave nothing behind. */
