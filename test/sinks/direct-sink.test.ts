@@ -2,7 +2,7 @@ import { map, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { EmitResult, Sinks } from '../../src/sinks/index.js';
 import type { ManySink } from '../../src/sinks/index.js';
-import { record, type Recording } from './recorder.js';
+import { record, type Recording, subscribeClosed } from './recorder.js';
 
 const flavours: Array<[string, <T>() => ManySink<T>]> = [
   ['directBestEffort', <T>() => Sinks.many().multicast().directBestEffort<T>()],
@@ -116,5 +116,33 @@ describe.each(flavours)('multicast().%s()', (_name, create) => {
   it('returns the same Observable view every time', () => {
     const sink = create<number>();
     expect(sink.asObservable()).toBe(sink.asObservable());
+  });
+});
+
+describe.each(flavours)('multicast().%s() — Reactor SinkManyBestEffortTest', (_name, create) => {
+  // Reactor: #tryEmitErrorOnTerminated
+  it('a second error fails with FAIL_TERMINATED and late subscribers still get the first', () => {
+    const sink = create<number>();
+    const first = new Error('boom');
+    expect(sink.tryEmitError(first)).toBe(EmitResult.OK);
+    expect(sink.tryEmitError(new Error('boom ignored'))).toBe(EmitResult.FAIL_TERMINATED);
+    expect(record(sink.asObservable()).error).toBe(first);
+  });
+
+  // Reactor: #tryEmitCompleteOnTerminated, #tryEmitNextOnTerminated
+  it('after complete, complete and next fail with FAIL_TERMINATED', () => {
+    const sink = create<number>();
+    record(sink.asObservable());
+    expect(sink.tryEmitComplete()).toBe(EmitResult.OK);
+    expect(sink.tryEmitComplete()).toBe(EmitResult.FAIL_TERMINATED);
+    expect(sink.tryEmitNext(1)).toBe(EmitResult.FAIL_TERMINATED);
+  });
+
+  // Reactor: #addSubscriberThatCancelsOnSubscription
+  it('a subscriber arriving already unsubscribed is not counted', () => {
+    const sink = create<number>();
+    subscribeClosed(sink.asObservable());
+    expect(sink.currentSubscriberCount()).toBe(0);
+    expect(sink.tryEmitNext(1)).toBe(EmitResult.FAIL_ZERO_SUBSCRIBER);
   });
 });

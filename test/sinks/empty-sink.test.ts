@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmitFailureHandler, EmitResult, SinkHooks, Sinks } from '../../src/sinks/index.js';
-import { record } from './recorder.js';
+import { record, subscribeClosed } from './recorder.js';
 
 afterEach(() => SinkHooks.reset());
 
@@ -37,5 +37,29 @@ describe('Sinks.empty()', () => {
     sink.emitError(late, EmitFailureHandler.FAIL_FAST);
     sink.emitEmpty(EmitFailureHandler.FAIL_FAST); // silently ignored
     expect(dropped).toEqual([late]);
+  });
+});
+
+describe('Sinks.empty() — Reactor SinkEmptyMulticastTest', () => {
+  // Reactor: #currentSubscriberCount, #currentSubscriberCountReflectsCancellation
+  it('counts subscribers and forgets those that leave or arrive unsubscribed', () => {
+    const sink = Sinks.empty();
+    subscribeClosed(sink.asObservable());
+    expect(sink.currentSubscriberCount()).toBe(0);
+    const a = record(sink.asObservable());
+    record(sink.asObservable());
+    expect(sink.currentSubscriberCount()).toBe(2);
+    a.subscription.unsubscribe();
+    expect(sink.currentSubscriberCount()).toBe(1);
+  });
+
+  // Reactor: #doubleError, #doubleSignal
+  it('accepts one terminal signal; a later error fails with FAIL_TERMINATED', () => {
+    const failed = Sinks.empty();
+    expect(failed.tryEmitError(new Error('test'))).toBe(EmitResult.OK);
+    expect(failed.tryEmitError(new Error('test'))).toBe(EmitResult.FAIL_TERMINATED);
+    const completed = Sinks.empty();
+    expect(completed.tryEmitEmpty()).toBe(EmitResult.OK);
+    expect(completed.tryEmitError(new Error('test'))).toBe(EmitResult.FAIL_TERMINATED);
   });
 });

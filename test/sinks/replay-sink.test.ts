@@ -1,7 +1,9 @@
 import { take } from 'rxjs';
-import { describe, expect, it } from 'vitest';
-import { EmitResult, Sinks } from '../../src/sinks/index.js';
-import { record } from './recorder.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmitFailureHandler, EmitResult, SinkHooks, Sinks } from '../../src/sinks/index.js';
+import { record, subscribeClosed } from './recorder.js';
+
+afterEach(() => SinkHooks.reset());
 
 /** A hand-driven clock so time-bound tests do not sleep. */
 function manualClock(start = 1_000) {
@@ -183,5 +185,126 @@ describe('replay() re-entrance and arguments', () => {
     expect(() => replay.limit(0, { maxAgeMs: 10 })).toThrow(RangeError);
     expect(() => replay.limit({ maxAgeMs: -1 })).toThrow(RangeError);
     expect(() => replay.limit({ maxAgeMs: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe('replay() — Reactor SinkManyReplayProcessorTest', () => {
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+  // Reactor: #currentSubscriberCount, #cancel
+  it('counts subscribers; unsubscribing or arriving unsubscribed leaves none', () => {
+    const sink = Sinks.many().replay().all<number>();
+    expect(sink.currentSubscriberCount()).toBe(0);
+    const a = record(sink.asObservable());
+    record(sink.asObservable());
+    expect(sink.currentSubscriberCount()).toBe(2);
+    a.subscription.unsubscribe();
+    subscribeClosed(sink.asObservable());
+    expect(sink.currentSubscriberCount()).toBe(1);
+  });
+
+  // Reactor: #unbounded, #bounded
+  it('a subscriber present from the start gets everything, and is not counted after completion', () => {
+    for (const sink of [Sinks.many().replay().all<number>(), Sinks.many().replay().limit<number>(16)]) {
+      const rec = record(sink.asObservable());
+      [1, 2, 3].forEach((v) => {
+        sink.tryEmitNext(v);
+      });
+      sink.tryEmitComplete();
+      expect(sink.currentSubscriberCount()).toBe(0);
+      expect(rec.values).toEqual([1, 2, 3]);
+      expect(rec.completed).toBe(true);
+    }
+  });
+
+  // Reactor: #unboundedLong, #boundedLong, #boundedLongError
+  it('after 256 values and a terminal signal, all() replays 256 and limit(16) the last 16', () => {
+    const all = Sinks.many().replay().all<number>();
+    const bounded = Sinks.many().replay().limit<number>(16);
+    const failing = Sinks.many().replay().limit<number>(16);
+    for (let i = 0; i < 256; i++) for (const s of [all, bounded, failing]) s.tryEmitNext(i);
+    all.tryEmitComplete();
+    bounded.tryEmitComplete();
+    failing.tryEmitError(new Error('test'));
+    expect(record(all.asObservable()).values).toEqual(range(0, 256));
+    const late = record(bounded.asObservable());
+    expect(late.values).toEqual(range(240, 256));
+    expect(late.completed).toBe(true);
+    const lateError = record(failing.asObservable());
+    expect(lateError.values).toEqual(range(240, 256));
+    expect((lateError.error as Error).message).toBe('test');
+  });
+
+  // Reactor: #timed, #timedError, #timedAfter
+  it('limit({ maxAgeMs }): late subscribers skip expired values; a live subscriber got them all', () => {
+    let now = 0;
+    const sink = Sinks.many()
+      .replay()
+      .limit<number>({ maxAgeMs: 1000, clock: () => now });
+    const failing = Sinks.many()
+      .replay()
+      .limit<number>({ maxAgeMs: 1000, clock: () => now });
+    const live = record(sink.asObservable());
+    for (let i = 0; i < 5; i++) for (const s of [sink, failing]) s.tryEmitNext(i);
+    now += 2000;
+    for (let i = 5; i < 10; i++) for (const s of [sink, failing]) s.tryEmitNext(i);
+    sink.tryEmitComplete();
+    failing.tryEmitError(new Error('test'));
+    expect(live.values).toEqual(range(0, 10));
+    const late = record(sink.asObservable());
+    expect(late.values).toEqual(range(5, 10));
+    expect(late.completed).toBe(true);
+    const lateError = record(failing.asObservable());
+    expect(lateError.values).toEqual(range(5, 10));
+    expect((lateError.error as Error).message).toBe('test');
+  });
+
+  // Reactor: #timedAndBound, #timedAndBoundAfter
+  it('limit(5, { maxAgeMs }): both bounds apply to late subscribers, neither to live ones', () => {
+    let now = 0;
+    const sink = Sinks.many()
+      .replay()
+      .limit<number>(5, { maxAgeMs: 1000, clock: () => now });
+    const live = record(sink.asObservable());
+    for (let i = 0; i < 10; i++) sink.tryEmitNext(i);
+    now += 2000;
+    for (let i = 10; i < 20; i++) sink.tryEmitNext(i);
+    sink.tryEmitComplete();
+    expect(live.values).toEqual(range(0, 20));
+    expect(record(sink.asObservable()).values).toEqual(range(15, 20));
+    expect(sink.currentSubscriberCount()).toBe(0);
+  });
+
+  // Reactor: SinksTest.MulticastReplayDuration#lateSubscriberReceivesEventInRetentionTime and
+  // #lateSubscriberDoesntReceiveEventOutsideRetentionTime (reactor-core#2513)
+  it('a value is replayed 1 ms before it reaches maxAgeMs, and not 1 ms after', () => {
+    let now = 0;
+    const sink = Sinks.many()
+      .replay()
+      .limit<number>({ maxAgeMs: 1000, clock: () => now });
+    sink.emitNext(12, EmitFailureHandler.FAIL_FAST);
+    now = 999;
+    expect(record(sink.asObservable()).values).toEqual([12]);
+    now = 1001;
+    expect(record(sink.asObservable()).values).toEqual([]);
+  });
+
+  // Reactor: #testReplayProcessorState (second complete is a no-op, a late error goes to onErrorDropped)
+  it('after complete: complete again fails with FAIL_TERMINATED and emitError drops the error', () => {
+    const dropped: unknown[] = [];
+    SinkHooks.onErrorDropped = (e) => dropped.push(e);
+    const sink = Sinks.many().replay().latest<string>();
+    expect(sink.tryEmitNext('test')).toBe(EmitResult.OK);
+    expect(sink.tryEmitComplete()).toBe(EmitResult.OK);
+    expect(sink.tryEmitComplete()).toBe(EmitResult.FAIL_TERMINATED);
+    const late = new Error('test');
+    sink.emitError(late, EmitFailureHandler.FAIL_FAST);
+    expect(dropped).toEqual([late]);
+  });
+
+  // Reactor: #failNegativeBufferSizeBounded, #failNegativeBufferBoundedAndTimed
+  it('rejects a negative history size, with or without an age bound', () => {
+    expect(() => Sinks.many().replay().limit(-1)).toThrow(RangeError);
+    expect(() => Sinks.many().replay().limit(-1, { maxAgeMs: 1000 })).toThrow(RangeError);
   });
 });

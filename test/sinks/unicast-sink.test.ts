@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EmitResult, IllegalStateError, Sinks } from '../../src/sinks/index.js';
-import { record } from './recorder.js';
+import { EmitFailureHandler, EmitResult, IllegalStateError, Sinks } from '../../src/sinks/index.js';
+import { record, subscribeClosed } from './recorder.js';
 
 describe('unicast().onBackpressureBuffer()', () => {
   it('buffers values until the subscriber arrives, then delivers them and goes live', () => {
@@ -110,5 +110,93 @@ describe('unicast().onBackpressureError()', () => {
     record(other.asObservable()).subscription.unsubscribe();
     expect(other.tryEmitNext(1)).toBe(EmitResult.FAIL_CANCELLED);
     expect(other.currentSubscriberCount()).toBe(0);
+  });
+});
+
+describe('unicast().onBackpressureBuffer() — Reactor SinkManyUnicastTest', () => {
+  // Reactor: #currentSubscriberCount, #subscriptionCancelUpdatesDownstreamCount
+  it('counts its one subscriber, and not after it cancelled', () => {
+    const sink = Sinks.many().unicast().onBackpressureBuffer<number>();
+    expect(sink.currentSubscriberCount()).toBe(0);
+    const rec = record(sink.asObservable());
+    expect(sink.currentSubscriberCount()).toBe(1);
+    rec.subscription.unsubscribe();
+    expect(sink.currentSubscriberCount()).toBe(0);
+  });
+
+  // Reactor: #secondSubscriberRejectedProperly
+  it('a second subscriber gets only the IllegalStateError: no value, no completion', () => {
+    const sink = Sinks.many().unicast().onBackpressureBuffer<number>();
+    sink.tryEmitNext(1);
+    record(sink.asObservable());
+    const second = record(sink.asObservable());
+    expect(second.values).toEqual([]);
+    expect(second.error).toBeInstanceOf(IllegalStateError);
+    expect(second.completed).toBe(false);
+  });
+
+  // Reactor: #tryEmitNextWithNoSubscriberAndBoundedQueueFailsZeroSubscriber,
+  // #emitNextWithNoSubscriberAndBoundedQueueIgnoresValueAndKeepsSinkOpen
+  it('capacity 1: a second value before the subscriber is dropped and the sink stays open', () => {
+    const sink = Sinks.many().unicast().onBackpressureBuffer<number>(1);
+    expect(sink.tryEmitNext(1)).toBe(EmitResult.OK);
+    expect(sink.tryEmitNext(2)).toBe(EmitResult.FAIL_ZERO_SUBSCRIBER);
+    sink.emitNext(3, EmitFailureHandler.FAIL_FAST);
+    const rec = record(sink.asObservable());
+    expect(rec.values).toEqual([1]);
+    expect(rec.completed || rec.errored).toBe(false);
+    expect(sink.tryEmitComplete()).toBe(EmitResult.OK);
+    expect(rec.completed).toBe(true);
+  });
+
+  // Reactor: #emitWithoutSubscriberAndSubscribeCancellingSubscriptionDiscards
+  it('a subscriber that arrives unsubscribed cancels the sink: the queue is discarded, not delivered', () => {
+    const sink = Sinks.many().unicast().onBackpressureBuffer<string>();
+    sink.tryEmitNext('Hello');
+    expect(subscribeClosed(sink.asObservable()).values).toEqual([]);
+    expect(sink.currentSubscriberCount()).toBe(0);
+    expect(sink.tryEmitNext('again')).toBe(EmitResult.FAIL_CANCELLED);
+  });
+});
+
+describe('unicast().onBackpressureError() — Reactor SinkManyUnicastNoBackpressureTest', () => {
+  // Reactor: #currentSubscriberCount
+  it('counts its one subscriber', () => {
+    const sink = Sinks.many().unicast().onBackpressureError<number>();
+    expect(sink.currentSubscriberCount()).toBe(0);
+    record(sink.asObservable());
+    expect(sink.currentSubscriberCount()).toBe(1);
+  });
+
+  // Reactor: #completed, #errored
+  it('after complete or error, next fails with FAIL_TERMINATED', () => {
+    const completed = Sinks.many().unicast().onBackpressureError<string>();
+    record(completed.asObservable());
+    expect(completed.tryEmitComplete()).toBe(EmitResult.OK);
+    expect(completed.tryEmitNext('hi')).toBe(EmitResult.FAIL_TERMINATED);
+    const errored = Sinks.many().unicast().onBackpressureError<string>();
+    const rec = record(errored.asObservable());
+    expect(errored.tryEmitError(new Error('boom'))).toBe(EmitResult.OK);
+    expect((rec.error as Error).message).toBe('boom');
+    expect(errored.tryEmitNext('hi')).toBe(EmitResult.FAIL_TERMINATED);
+  });
+
+  // Reactor: #cancelled (cancelled before any emission)
+  it('a subscriber that arrives unsubscribed cancels the sink', () => {
+    const sink = Sinks.many().unicast().onBackpressureError<string>();
+    subscribeClosed(sink.asObservable());
+    expect(sink.tryEmitNext('hi')).toBe(EmitResult.FAIL_CANCELLED);
+  });
+
+  // Reactor: #beforeSubscriberEmitNextIsIgnoredKeepsSinkOpen
+  it('emitNext before the subscriber is dropped, and the sink stays usable', () => {
+    const sink = Sinks.many().unicast().onBackpressureError<string>();
+    sink.emitNext('hi', EmitFailureHandler.FAIL_FAST);
+    sink.emitComplete(EmitFailureHandler.FAIL_FAST); // FAIL_ZERO_SUBSCRIBER: ignored, still open
+    const rec = record(sink.asObservable());
+    sink.emitNext('second', EmitFailureHandler.FAIL_FAST);
+    sink.emitComplete(EmitFailureHandler.FAIL_FAST);
+    expect(rec.values).toEqual(['second']);
+    expect(rec.completed).toBe(true);
   });
 });
