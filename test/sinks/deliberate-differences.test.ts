@@ -133,7 +133,7 @@ describe('5. buffer bounds are exact (Reactor rounds a bounded queue up to a pow
   });
 });
 
-describe('6. an auto-cancelled multicast buffer answers FAIL_CANCELLED (Reactor: OK until its dead buffer fills)', () => {
+describe('6. an auto-cancelled multicast buffer answers FAIL_CANCELLED (Reactor: OK till its buffer fills)', () => {
   it('fails next, complete and error with FAIL_CANCELLED once the last subscriber left', () => {
     const sink = Sinks.many().multicast().onBackpressureBuffer<number>(4, true);
     record(sink.asObservable()).subscription.unsubscribe();
