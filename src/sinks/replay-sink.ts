@@ -40,6 +40,10 @@ export class ReplaySink<T> extends ManySinkBase<T> {
   }
 
   protected attach(subscriber: Subscriber<T>): void {
+    // Counted from before its replay, as in Reactor. Safe: no value can be
+    // emitted while we replay (below), so it cannot get one twice.
+    const live = !this.done;
+    if (live) this.register(subscriber);
     // Replaying is delivering: a re-entrant emission now would reach the
     // newcomer out of order, so it is refused like any other.
     const wasBusy = this.busy;
@@ -49,8 +53,6 @@ export class ReplaySink<T> extends ManySinkBase<T> {
     } finally {
       this.busy = wasBusy;
     }
-    if (subscriber.closed) return;
-    if (this.done) this.sendTerminal(subscriber);
-    else this.register(subscriber);
+    if (!live && !subscriber.closed) this.sendTerminal(subscriber);
   }
 }

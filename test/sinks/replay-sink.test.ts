@@ -203,6 +203,17 @@ describe('replay() — Reactor SinkManyReplayProcessorTest', () => {
     expect(sink.currentSubscriberCount()).toBe(1);
   });
 
+  // Reactor: SinkManyReplayProcessor#subscribe adds the subscriber before replaying to it
+  it('counts a newcomer while its history is being replayed', () => {
+    const sink = Sinks.many().replay().all<number>();
+    sink.tryEmitNext(1);
+    const counts: number[] = [];
+    record(sink.asObservable(), () => counts.push(sink.currentSubscriberCount()));
+    expect(counts).toEqual([1]);
+    sink.tryEmitNext(2);
+    expect(counts).toEqual([1, 1]);
+  });
+
   // Reactor: #unbounded, #bounded
   it('a subscriber present from the start gets everything, and is not counted after completion', () => {
     for (const sink of [Sinks.many().replay().all<number>(), Sinks.many().replay().limit<number>(16)]) {
