@@ -3,7 +3,9 @@
  * start-up, so a typo fails loudly before the server accepts a connection.
  */
 
-export type HeartbeatStyle = 'both' | 'comment' | 'data';
+import type { HeartbeatStyle } from './protocol/sse-frames.js';
+
+export type { HeartbeatStyle };
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {

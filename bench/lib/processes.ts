@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/support/redis-server.js';
 
@@ -47,6 +48,8 @@ export function buildServers(): void {
     const built = spawnSync(process.execPath, [TSC, ...args], { cwd: ROOT, encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`tsc ${args.join(' ')} failed:\n${built.stdout}${built.stderr}`);
   }
+  // The Redis backend's Lua scripts, which tsc does not copy (as `npm run build` does).
+  cpSync(`${ROOT}src/backends/redis/lua`, `${ROOT}dist/backends/redis/lua`, { recursive: true });
 }
 
 async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {

@@ -1,4 +1,4 @@
-import type { EventId } from './event-id.js';
+import type { EventId } from '../protocol/event-id.js';
 
 /** One stored event of a topic. `data` is the JSON payload, serialized once when appended. */
 export interface BusEvent {
@@ -21,6 +21,16 @@ export type History =
 
 export type BusListener = (event: BusEvent) => void;
 
+/** A live listener's registration. */
+export interface BusSubscription {
+  /**
+   * Settles once every event appended from now on, on any instance, reaches the listener (with
+   * Redis: the channel is subscribed and its head is known). Tests wait for it instead of sleeping.
+   */
+  readonly ready: Promise<void>;
+  unsubscribe(): void;
+}
+
 /**
  * How events of a topic travel and are kept.
  *
@@ -34,10 +44,16 @@ export type BusListener = (event: BusEvent) => void;
  */
 export interface EventBus {
   append(topic: string, data: string): Promise<BusEvent>;
-  /** Registers a live listener; returns the function that removes it. */
-  subscribe(topic: string, listener: BusListener): () => void;
+  subscribe(topic: string, listener: BusListener): BusSubscription;
   readAfter(topic: string, after: EventId): Promise<History>;
   /** The id of the topic's newest event (offset 0 when it has none yet). */
   head(topic: string): Promise<EventId>;
   close(): Promise<void>;
+}
+
+/** A fresh epoch: random, short, and safe inside ids, headers and Redis keys. */
+export function newEpoch(): string {
+  return Math.floor(Math.random() * 36 ** 8)
+    .toString(36)
+    .padStart(8, '0');
 }

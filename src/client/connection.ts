@@ -1,3 +1,4 @@
+import { SNAPSHOT_EVENT } from '../protocol/sse-frames.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 
@@ -147,7 +148,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (es === this.es) this.onOpen();
     });
     es.addEventListener('message', (event: { data: string; lastEventId?: string }) => this.frame(es, 'message', event));
-    es.addEventListener('snapshot', (event: { data: string; lastEventId?: string }) =>
+    es.addEventListener(SNAPSHOT_EVENT, (event: { data: string; lastEventId?: string }) =>
       this.frame(es, 'snapshot', event),
     );
     es.addEventListener('error', (event: { data?: unknown; lastEventId?: string }) => {

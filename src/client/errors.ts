@@ -1,27 +1,12 @@
+import type { ErrorCode } from '../protocol/errors.js';
+
 /** Every error the client throws. */
 export class SeatstreamError extends Error {
   override name = 'SeatstreamError';
 }
 
-/** Error codes of the API (docs/api.md, Errors). Unknown codes from a newer server pass through as strings. */
-export type ApiErrorCode =
-  | 'BAD_REQUEST'
-  | 'INVALID_JSON'
-  | 'INVALID_LAST_EVENT_ID'
-  | 'UNAUTHORIZED'
-  | 'NOT_YOUR_HOLD'
-  | 'NOT_FOUND'
-  | 'SCHEDULE_NOT_FOUND'
-  | 'SEAT_NOT_FOUND'
-  | 'SEATS_UNAVAILABLE'
-  | 'NOT_HELD'
-  | 'HOLD_LIMIT'
-  | 'LAYOUT_CONFLICT'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'INTERNAL'
-  | 'UNAVAILABLE'
-  | (string & {});
+/** An error code of the API (`protocol/errors.ts`); unknown codes from a newer server pass through as strings. */
+export type ApiErrorCode = ErrorCode | (string & {});
 
 /** The server answered with an error status and (usually) a `{ error, message, ...details }` body. */
 export class ApiError extends SeatstreamError {
@@ -81,7 +66,7 @@ export function apiErrorOf(status: number, text: string): ApiError {
   return new ApiError(status, code, message, body);
 }
 
-function fallbackCode(status: number): ApiErrorCode {
+function fallbackCode(status: number): ErrorCode {
   if (status === 401) return 'UNAUTHORIZED';
   if (status === 404) return 'NOT_FOUND';
   if (status === 503 || status === 502 || status === 504) return 'UNAVAILABLE';

@@ -26,7 +26,8 @@ export {
 export { ScheduleSeatMap, type SeatChange, type SeatChangeSource, type ApplyOutcome } from './seat-map.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { Emitter, type Listener } from './emitter.js';
-export { parseEventId, formatEventId, formatCursor, isNotNewer, type EventId } from './event-id.js';
+export { parseEventId, formatEventId, isNotNewer, type EventId } from '../protocol/event-id.js';
+export { formatCursor } from '../protocol/cursor.js';
 export {
   SeatstreamError,
   ApiError,

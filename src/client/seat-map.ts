@@ -1,4 +1,5 @@
-import { isNotNewer, parseEventId, type EventId } from './event-id.js';
+import { type EventId, isNotNewer, parseEventId } from '../protocol/event-id.js';
+import { nextStep } from '../protocol/resume.js';
 import {
   isSeatStatus,
   type Seat,
@@ -120,9 +121,14 @@ export class ScheduleSeatMap {
   applyEvent(id: EventId, data: SeatEventData): ApplyOutcome {
     const position = this.position;
     if (!position) return { kind: 'no-map' };
-    if (id.epoch !== position.epoch) return { kind: 'stale-epoch' };
-    if (id.offset <= position.offset) return { kind: 'duplicate' };
-    if (id.offset !== position.offset + 1) return { kind: 'gap', expected: position.offset + 1 };
+    const step = nextStep(
+      { epoch: position.epoch, last: position.offset },
+      { epoch: id.epoch, first: id.offset, last: id.offset },
+    );
+    if (step.action === 'resync') {
+      return step.reason === 'epoch' ? { kind: 'stale-epoch' } : { kind: 'gap', expected: position.offset + 1 };
+    }
+    if (step.action !== 'deliver') return { kind: 'duplicate' };
     this.position = id;
     const seat = this.byId.get(data.scheduleSeatId);
     if (!seat || !isSeatStatus(data.status)) return { kind: 'applied', change: undefined };

@@ -2,7 +2,8 @@ import type { BackoffOptions } from './backoff.js';
 import { Connection, type ConnectionState, type EventSourceConstructor, type Frame } from './connection.js';
 import { Emitter } from './emitter.js';
 import { SeatstreamError, StreamError } from './errors.js';
-import { formatCursor, formatEventId, parseEventId, type EventId } from './event-id.js';
+import { formatCursor } from '../protocol/cursor.js';
+import { type EventId, formatEventId, parseEventId } from '../protocol/event-id.js';
 import { SeatApi } from './seat-api.js';
 import { ScheduleSeatMap, type SeatChange } from './seat-map.js';
 import {

@@ -1,15 +1,18 @@
 /**
- * What travels on the wire (docs/api.md) and what the client hands to its callers. The client
- * has no runtime dependency on the server's code: these types are the contract.
+ * What the client hands to its callers and what the API's JSON answers hold. The stream's wire
+ * shapes come from the protocol module the server encodes them with.
  */
 
-export type SeatStatus = 'AVAILABLE' | 'HELD' | 'RESERVED';
+import type { SeatStatus } from '../protocol/seat-events.js';
 
-export const SEAT_STATUSES: readonly SeatStatus[] = ['AVAILABLE', 'HELD', 'RESERVED'];
-
-export function isSeatStatus(value: unknown): value is SeatStatus {
-  return value === 'AVAILABLE' || value === 'HELD' || value === 'RESERVED';
-}
+export { SEAT_STATUSES, isSeatStatus } from '../protocol/seat-events.js';
+export type {
+  SeatStatus,
+  SeatEventData,
+  HeartbeatData,
+  SnapshotData,
+  StreamErrorData,
+} from '../protocol/seat-events.js';
 
 /** A seat as `GET …/seats` and the mutation responses return it. */
 export interface Seat {
@@ -33,35 +36,6 @@ export interface SeatView {
   readonly mine: boolean;
   /** When this client's hold expires (epoch ms); undefined unless `mine` and `HELD`. */
   readonly expiresAt: number | undefined;
-}
-
-/** `data:` of an unnamed seat event: one seat per event. */
-export interface SeatEventData {
-  scheduleId: number;
-  scheduleSeatId: number;
-  status: SeatStatus;
-  timestamp: string;
-  isHeartbeat: false;
-}
-
-/** `data:` of a heartbeat message (`HEARTBEAT_STYLE` `both` or `data`); it carries no `id:`. */
-export interface HeartbeatData {
-  scheduleSeatId: -1;
-  status: null;
-  timestamp: string;
-  isHeartbeat: true;
-}
-
-/** `data:` of an `event: snapshot`; its `id:` is the last event reflected in it. */
-export interface SnapshotData {
-  scheduleId: number;
-  seats: Array<{ id: number; row: string; number: number; status: SeatStatus }>;
-}
-
-/** `data:` of an `event: error` the server writes before it ends a stream. */
-export interface StreamErrorData {
-  error: string;
-  message: string;
 }
 
 export type SeatOperation = 'hold' | 'release' | 'reserve';

@@ -3,11 +3,13 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { FastifySSEPlugin } from 'fastify-sse-v2';
-import { createBackend, type Backend } from '../backend.js';
+import type { Backend } from '../backends/backend.js';
+import { createBackend } from '../backends/create-backend.js';
 import type { Config } from '../config.js';
 import { TopicHub } from '../hub/topic-hub.js';
 import { SeatHoldService } from '../seats/seat-hold-service.js';
-import { scheduleIdOfTopic, snapshotData } from '../seats/seat-events.js';
+import { encodeSnapshot } from '../protocol/seat-events.js';
+import { publicSeat, scheduleIdOfTopic } from '../seats/seat-events.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers } from './errors.js';
 import { createMetrics } from './metrics.js';
@@ -57,7 +59,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     heartbeatMs: config.heartbeatMs,
     snapshot: async (topic) => {
       const state = await seats.state(scheduleIdOfTopic(topic));
-      return { id: state.lastEventId, data: snapshotData(state.scheduleId, state.seats) };
+      return { id: state.lastEventId, data: encodeSnapshot(state.scheduleId, state.seats.map(publicSeat)) };
     },
   });
   if (!config.sessionSecret) {

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backends/backend.js';
 import type { Config } from '../config.js';
 import type { TopicHub } from '../hub/topic-hub.js';
 import type { SeatHoldService } from '../seats/seat-hold-service.js';

@@ -1,5 +1,5 @@
 import type { BusEvent } from '../bus/event-bus.js';
-import type { EventId } from '../bus/event-id.js';
+import type { EventId } from '../protocol/event-id.js';
 
 /** A topic's full state together with the id of the last event reflected in it. */
 export interface Snapshot {
@@ -20,6 +20,6 @@ export interface FrameCodec {
   event(event: BusEvent): string;
   snapshot(topic: string, snapshot: Snapshot): string;
   heartbeat(now: Date): string;
-  /** Marks the position of a multi-topic subscription (see cursor.ts); written after each chunk. */
+  /** Marks the position of a multi-topic subscription (protocol/cursor.ts); written after each chunk. */
   cursor(token: string): string;
 }

@@ -1,7 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { EventBus } from '../bus/event-bus.js';
-import { formatEventId } from '../bus/event-id.js';
-import { formatCursor } from './cursor.js';
+import { formatCursor } from '../protocol/cursor.js';
+import type { EventId } from '../protocol/event-id.js';
 import type { FrameCodec, SnapshotSource } from './frame-codec.js';
 import { Topic, type Chunk } from './topic.js';
 import { topicStream, type StartAt, type TopicStreamDeps } from './topic-stream.js';
@@ -82,7 +82,7 @@ export class TopicHub {
    * the shared heartbeat, completed at the end of its lifetime or at shutdown. The merge and the
    * takeUntil are written out by hand rather than composed from operators: a connection is
    * mostly idle, and each operator layer would cost every one of thousands of connections
-   * several objects (DESIGN §6).
+   * several objects.
    */
   stream(request: StreamRequest): Observable<Buffer> {
     const { topics } = request;
@@ -140,12 +140,11 @@ export class TopicHub {
   /** For a multi-topic stream: each chunk followed by the cursor of where every topic stands. */
   private withCursor(topics: readonly TopicPosition[]): (chunk: Chunk) => Buffer {
     const labels = new Map(topics.map((t) => [t.topic, t.label]));
-    const positions = new Map<string, string>();
-    for (const t of topics)
-      if (typeof t.after === 'object') positions.set(t.label, formatEventId(t.after.offset, t.after.epoch));
+    const positions = new Map<string, EventId>();
+    for (const t of topics) if (typeof t.after === 'object') positions.set(t.label, t.after);
     const codec = this.options.codec;
     return (chunk) => {
-      positions.set(labels.get(chunk.topic)!, formatEventId(chunk.last, chunk.epoch));
+      positions.set(labels.get(chunk.topic)!, { offset: chunk.last, epoch: chunk.epoch });
       return Buffer.concat([chunk.bytes, Buffer.from(codec.cursor(formatCursor(positions)))]);
     };
   }
@@ -157,6 +156,14 @@ export class TopicHub {
 
   get topicCount(): number {
     return this.topics.size;
+  }
+
+  /**
+   * Settles once the bus delivers the topic's new events to this instance; undefined while the
+   * topic has no subscriber here. Tests wait for it rather than sleeping.
+   */
+  ready(topic: string): Promise<void> | undefined {
+    return this.topics.get(topic)?.ready;
   }
 
   subscriberCount(topic: string): number {

@@ -1,9 +1,10 @@
 import { Observable, Subscriber } from 'rxjs';
 import type { EventBus } from '../bus/event-bus.js';
-import type { EventId } from '../bus/event-id.js';
 import { StorageUnavailableError } from '../bus/unavailable-error.js';
+import type { EventId } from '../protocol/event-id.js';
+import { nextStep } from '../protocol/resume.js';
 import type { FrameCodec, SnapshotSource } from './frame-codec.js';
-import { encodeChunk, type Chunk, type Topic } from './topic.js';
+import { type Chunk, cutChunk, encodeChunk, type Topic } from './topic.js';
 
 export interface TopicStreamDeps {
   readonly bus: EventBus;
@@ -47,9 +48,10 @@ export function topicStream<T>(
 
 /** The live subscriber of one connection to one topic (a class: thousands are open at once). */
 class ResumingStream<T> extends Subscriber<Chunk> {
-  private epoch = '';
+  /** Where this subscriber stands (a `Position` for the resume rule). */
+  epoch = '';
   /** Offset of the last event sent to this subscriber. */
-  private last = -1;
+  last = -1;
   /** Live chunks held back while history or a snapshot is being read; null once live. */
   private held: Chunk[] | null = [];
 
@@ -118,15 +120,20 @@ class ResumingStream<T> extends Subscriber<Chunk> {
   }
 
   private deliver(chunk: Chunk): void {
-    if (chunk.epoch !== this.epoch || chunk.first > this.last + 1) {
-      this.held = [chunk];
-      this.sync({ offset: this.last, epoch: this.epoch });
-    } else if (chunk.first > this.last) {
-      this.send(chunk);
-    } else if (chunk.last > this.last) {
-      // Partly sent already (the resume boundary): only the rest, encoded again for this one.
-      const rest = chunk.frames!.slice(this.last + 1 - chunk.first);
-      this.send({ ...chunk, first: this.last + 1, bytes: Buffer.from(rest.join('')), frames: rest });
+    const step = nextStep(this, chunk);
+    switch (step.action) {
+      case 'deliver':
+        this.send(chunk);
+        return;
+      case 'cut':
+        this.send(cutChunk(chunk, step.skip));
+        return;
+      case 'resync':
+        this.held = [chunk];
+        this.sync({ offset: this.last, epoch: this.epoch });
+        return;
+      case 'drop':
+        return;
     }
   }
 

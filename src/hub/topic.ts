@@ -1,4 +1,4 @@
-import type { BusEvent, EventBus } from '../bus/event-bus.js';
+import type { BusEvent, BusSubscription, EventBus } from '../bus/event-bus.js';
 import { Sinks, type ManySink } from '../sinks/index.js';
 import type { FrameCodec } from './frame-codec.js';
 
@@ -21,21 +21,21 @@ export interface Chunk {
 /**
  * One live stream per topic: the bus delivers events, and everything that arrives within one
  * turn of the event loop goes to subscribers as one chunk — one write per connection per tick,
- * however many seats changed (DESIGN §6).
+ * however many seats changed: under a burst that is what keeps delivery ahead of the events.
  */
 export class Topic {
   /** Best effort: each connection bounds its own backlog, so one slow reader never paces others. */
   readonly sink: ManySink<Chunk> = Sinks.many().multicast().directBestEffort<Chunk>();
   private pending: BusEvent[] = [];
   private scheduled = false;
-  private readonly unsubscribeBus: () => void;
+  private readonly subscription: BusSubscription;
 
   constructor(
     readonly name: string,
     bus: EventBus,
     private readonly codec: FrameCodec,
   ) {
-    this.unsubscribeBus = bus.subscribe(name, (event) => {
+    this.subscription = bus.subscribe(name, (event) => {
       this.pending.push(event);
       if (!this.scheduled) {
         this.scheduled = true;
@@ -44,8 +44,13 @@ export class Topic {
     });
   }
 
+  /** Settles once the bus delivers this topic's new events here (tests wait for it). */
+  get ready(): Promise<void> {
+    return this.subscription.ready;
+  }
+
   dispose(): void {
-    this.unsubscribeBus();
+    this.subscription.unsubscribe();
     this.pending = [];
   }
 
@@ -74,4 +79,10 @@ export function encodeChunk(topic: string, events: readonly BusEvent[], codec: F
     bytes: Buffer.from(frames.join('')),
     frames,
   };
+}
+
+/** The chunk without its first `skip` events, for a subscriber that has them already. */
+export function cutChunk(chunk: Chunk, skip: number): Chunk {
+  const frames = chunk.frames!.slice(skip);
+  return { ...chunk, first: chunk.first + skip, bytes: Buffer.from(frames.join('')), frames };
 }

@@ -1,4 +1,4 @@
-import { formatEventId } from '../bus/event-id.js';
+import { formatEventId } from '../protocol/event-id.js';
 import type { Layout, ScheduleState, SeatState, SeatStatus } from './seat.js';
 import type { MutationResult, SeatStore } from './seat-store.js';
 
@@ -104,7 +104,7 @@ function change(scheduleId: number, status: SeatStatus, result: MutationResult):
     scheduleId,
     status,
     seats: result.seats,
-    eventId: formatEventId(result.eventId.offset, result.eventId.epoch),
+    eventId: formatEventId(result.eventId),
     events: result.events,
   };
 }

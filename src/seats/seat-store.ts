@@ -1,4 +1,4 @@
-import type { EventId } from '../bus/event-id.js';
+import type { EventId } from '../protocol/event-id.js';
 import type { Layout, ScheduleState, SeatState } from './seat.js';
 
 export interface SeatCommand {

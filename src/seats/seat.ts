@@ -1,6 +1,7 @@
-import type { EventId } from '../bus/event-id.js';
+import type { EventId } from '../protocol/event-id.js';
+import type { SeatStatus } from '../protocol/seat-events.js';
 
-export type SeatStatus = 'AVAILABLE' | 'HELD' | 'RESERVED';
+export type { SeatStatus };
 
 export interface Layout {
   readonly rows: number;

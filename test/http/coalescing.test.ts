@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
 import { startServer, type TestServer } from '../support/server.js';
-import type { LocalBus } from '../../src/bus/local-bus.js';
-import { scheduleTopic, seatEventData } from '../../src/seats/seat-events.js';
+import type { LocalBus } from '../../src/backends/memory/local-bus.js';
+import { encodeSeatEvent } from '../../src/protocol/seat-events.js';
+import { scheduleTopic } from '../../src/seats/seat-events.js';
 
 describe('coalescing frames of one tick', () => {
   let server: TestServer;
@@ -20,7 +21,7 @@ describe('coalescing frames of one tick', () => {
     // 500 events appended synchronously: they share one tick, so each connection gets one write.
     const ids: string[] = [];
     for (let i = 1; i <= 500; i++)
-      ids.push(bus.appendNow(scheduleTopic(1), seatEventData(1, (i % 200) + 1, 'HELD', Date.now())).id);
+      ids.push(bus.appendNow(scheduleTopic(1), encodeSeatEvent(1, (i % 200) + 1, 'HELD', Date.now())).id);
     for (const client of clients) {
       await client.waitForSeatEvents(500);
       const events = client.seatEvents();

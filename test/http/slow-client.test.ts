@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalBus } from '../../src/bus/local-bus.js';
-import { scheduleTopic, seatEventData } from '../../src/seats/seat-events.js';
+import type { LocalBus } from '../../src/backends/memory/local-bus.js';
+import { encodeSeatEvent } from '../../src/protocol/seat-events.js';
+import { scheduleTopic } from '../../src/seats/seat-events.js';
 import { SseClient } from '../support/sse-client.js';
 import { eventually, startServer, type TestServer } from '../support/server.js';
 
@@ -28,7 +29,7 @@ describe('a client that stops reading', () => {
     // Published in batches across ticks, like a burst of real holds.
     for (let sent = 0; sent < total; ) {
       for (let i = 0; i < 500; i++, sent++)
-        bus.appendNow(scheduleTopic(1), seatEventData(1, (sent % 200) + 1, 'HELD', Date.now()));
+        bus.appendNow(scheduleTopic(1), encodeSeatEvent(1, (sent % 200) + 1, 'HELD', Date.now()));
       await new Promise((resolve) => setImmediate(resolve));
     }
     await healthy.waitFor((c) => c.received >= total, 30_000, `${total} events`);

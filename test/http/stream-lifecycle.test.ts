@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryBackend } from '../../src/backend.js';
+import { memoryBackend } from '../../src/backends/memory/memory-backend.js';
 import { defaultConfig } from '../../src/config.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
 import { SseClient } from '../support/sse-client.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LocalBus } from '../../src/bus/local-bus.js';
+import { LocalBus } from '../../src/backends/memory/local-bus.js';
 import type { FrameCodec } from '../../src/hub/frame-codec.js';
 import { TopicHub } from '../../src/hub/topic-hub.js';
 

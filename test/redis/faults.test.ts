@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { RedisBus } from '../../src/bus/redis-bus.js';
+import type { RedisBus } from '../../src/backends/redis/redis-bus.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
 import { eventually, get, hold, newGuest, release, startServer, type TestServer } from '../support/server.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseEventId, type EventId } from '../../bus/event-id.js';
 import { StorageUnavailableError } from '../../bus/unavailable-error.js';
-import { parseCursor } from '../../hub/cursor.js';
+import { MAX_CURSOR_LENGTH, parseCursor } from '../../protocol/cursor.js';
+import { type EventId, parseEventId } from '../../protocol/event-id.js';
 import type { TopicPosition } from '../../hub/topic-hub.js';
 import type { StartAt } from '../../hub/topic-stream.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
@@ -16,7 +16,7 @@ export const MAX_SCHEDULES_PER_STREAM = 20;
 const streamQuery = {
   type: 'object',
   properties: {
-    lastEventId: { type: 'string', maxLength: 8192 },
+    lastEventId: { type: 'string', maxLength: MAX_CURSOR_LENGTH },
     snapshot: { type: 'string', enum: ['true', 'false', '1', '0', ''] },
   },
 } as const;

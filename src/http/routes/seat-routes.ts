@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { formatEventId } from '../../bus/event-id.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { formatEventId } from '../../protocol/event-id.js';
 import type { SeatChange } from '../../seats/seat-hold-service.js';
 import { publicSeat } from '../../seats/seat-events.js';
 import type { SeatState } from '../../seats/seat.js';
@@ -15,7 +15,7 @@ interface SeatIdsRequest extends ScheduleRequest {
   Body: { seatIds: number[] };
 }
 
-const OPERATIONS = ['hold', 'release', 'reserve'] as const;
+type Operation = 'hold' | 'release' | 'reserve';
 
 export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   const { seats, sessions, metrics } = ctx;
@@ -27,7 +27,7 @@ export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
       const userId = sessions.userOf(request);
       const state = await seats.state(scheduleId);
-      const lastEventId = formatEventId(state.lastEventId.offset, state.lastEventId.epoch);
+      const lastEventId = formatEventId(state.lastEventId);
       // The map a caller sees depends on who they are (their own seats are marked), so does the tag.
       const etag = `"${lastEventId}${userId ? `.${createHash('sha256').update(userId).digest('base64url').slice(0, 12)}` : ''}"`;
       void reply.headers({
@@ -41,24 +41,24 @@ export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     },
   );
 
-  for (const operation of OPERATIONS) {
-    app.post<SeatIdsRequest>(
-      `/api/schedules/:scheduleId/seats/${operation}`,
-      { schema: { params: scheduleParams, body: seatIdsBody(ctx.config.maxSeatsPerRequest) } },
-      async (request) => {
-        const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
-        const userId = sessions.requireUser(request);
-        try {
-          const change = await seats[operation](scheduleId, userId, request.body.seatIds);
-          metrics.mutations.inc({ operation, outcome: 'ok' });
-          return changeView(change, userId);
-        } catch (error) {
-          metrics.mutations.inc({ operation, outcome: outcomeOf(error) });
-          throw error;
-        }
-      },
-    );
-  }
+  const mutation = { schema: { params: scheduleParams, body: seatIdsBody(ctx.config.maxSeatsPerRequest) } };
+  /** Every mutation route: the caller's session, the domain call, the outcome counted. */
+  const mutate = (operation: Operation) => async (request: FastifyRequest<SeatIdsRequest>) => {
+    const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
+    const userId = sessions.requireUser(request);
+    try {
+      const change = await seats[operation](scheduleId, userId, request.body.seatIds);
+      metrics.mutations.inc({ operation, outcome: 'ok' });
+      return changeView(change, userId);
+    } catch (error) {
+      metrics.mutations.inc({ operation, outcome: outcomeOf(error) });
+      throw error;
+    }
+  };
+
+  app.post<SeatIdsRequest>('/api/schedules/:scheduleId/seats/hold', mutation, mutate('hold'));
+  app.post<SeatIdsRequest>('/api/schedules/:scheduleId/seats/release', mutation, mutate('release'));
+  app.post<SeatIdsRequest>('/api/schedules/:scheduleId/seats/reserve', mutation, mutate('reserve'));
 }
 
 function seatView(seat: SeatState, userId: string | undefined) {

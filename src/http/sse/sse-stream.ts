@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Subscriber, type Observable } from 'rxjs';
 import { toErrorBody } from '../errors.js';
-import { sseError, sseRetry } from './sse-codec.js';
+import { errorFrame, retryFrame } from '../../protocol/sse-frames.js';
 
 export interface SseStreamOptions {
   /** Unsent bytes (response buffer plus socket buffer) past which the connection is closed. */
@@ -16,9 +16,8 @@ export interface SseStreamOptions {
   onClose(): void;
 }
 
-/** Reply headers the plugin copies when it opens the stream. */
+/** Reply headers the plugin copies when it opens the stream: nginx must not buffer the stream. */
 const HEADERS = { 'X-Accel-Buffering': 'no' } as const;
-const CACHE_CONTROL = 'no-cache, no-transform';
 
 /**
  * Where a subscription's Observable meets the socket — the one place that owns SSE responses.
@@ -26,7 +25,7 @@ const CACHE_CONTROL = 'no-cache, no-transform';
  * fastify-sse-v2 opens the stream (headers, `retry:`, hijack); from then on the frames are
  * written to the response directly, because the plugin's async-iterable pipeline costs 2–3× the
  * CPU per delivery of a raw server, never tells the source when the client left, crashes on a
- * rejected iterable and buffers without limit (DESIGN §6). Here: teardown on `'close'`, an error
+ * rejected iterable and buffers without limit (docs/architecture.md, The SSE adapter). Here: teardown on `'close'`, an error
  * ends the stream with a final `event: error` frame, and a reader that falls more than
  * `bufferLimitBytes` behind is disconnected (it resumes from its last id).
  */
@@ -69,29 +68,24 @@ class SseWriter extends Subscriber<Buffer> {
 
   protected override _error(error: unknown): void {
     this.log.warn({ err: error }, 'event stream failed');
-    if (!this.res.destroyed) this.res.end(sseError(toErrorBody(error).body));
+    if (!this.res.destroyed) this.res.end(errorFrame(toErrorBody(error).body));
     this.unsubscribe();
   }
 
   protected override _complete(): void {
-    if (!this.res.destroyed) this.res.end(sseRetry(this.options.retryOnEnd()));
+    if (!this.res.destroyed) this.res.end(retryFrame(this.options.retryOnEnd()));
     this.unsubscribe();
   }
 }
 
 /**
- * Lets fastify-sse-v2 open the stream (headers, `retry:`, hijack), keeping our Cache-Control.
- * Its own pipeline is then detached and ended. A function of its own on purpose: nothing here
- * may be captured by the long-lived closures of the stream.
+ * Lets fastify-sse-v2 open the stream (headers, `retry:`, hijack); its own pipeline is then
+ * detached and ended. Its `Cache-Control: no-cache,no-transform` is kept as it is. A function of
+ * its own on purpose: nothing here may be captured by the long-lived closures of the stream.
  */
 function openWithPlugin(reply: FastifyReply): void {
   const res = reply.raw;
   void reply.headers(HEADERS);
-  // The plugin forces its own spelling of Cache-Control; keep ours for the duration of the open.
-  const setHeader = res.setHeader;
-  res.setHeader = function (name: string, value: number | string | readonly string[]) {
-    return setHeader.call(this, name, name.toLowerCase() === 'cache-control' ? CACHE_CONTROL : value);
-  };
   // The plugin pipes an async-iterable pipeline of its own into the response, which this adapter
   // never uses; catch it as it is piped, then detach and destroy it: it costs several KB per idle
   // connection (a pushable queue, a generator, a Readable with its buffers).
@@ -101,7 +95,6 @@ function openWithPlugin(reply: FastifyReply): void {
   try {
     reply.sse({}); // an empty message: the plugin opens the stream and writes nothing of its own
   } finally {
-    res.setHeader = setHeader;
     res.off('pipe', onPipe);
   }
   if (pipeline) {

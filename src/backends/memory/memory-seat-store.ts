@@ -1,9 +1,17 @@
-import type { LocalBus } from '../bus/local-bus.js';
-import type { EventId } from '../bus/event-id.js';
-import { seatCount, seatPosition, type Layout, type ScheduleState, type SeatState, type SeatStatus } from './seat.js';
-import { SeatError } from './seat-error.js';
-import { scheduleTopic, seatEventData } from './seat-events.js';
-import type { HoldCommand, MutationResult, SeatCommand, SeatStore } from './seat-store.js';
+import type { EventId } from '../../protocol/event-id.js';
+import { encodeSeatEvent } from '../../protocol/seat-events.js';
+import {
+  type Layout,
+  type ScheduleState,
+  type SeatState,
+  type SeatStatus,
+  seatCount,
+  seatPosition,
+} from '../../seats/seat.js';
+import { SeatError } from '../../seats/seat-error.js';
+import { scheduleTopic } from '../../seats/seat-events.js';
+import type { HoldCommand, MutationResult, SeatCommand, SeatStore } from '../../seats/seat-store.js';
+import type { LocalBus } from './local-bus.js';
 
 interface MutableSeat {
   readonly id: number;
@@ -181,7 +189,7 @@ export class MemorySeatStore implements SeatStore {
     let eventId: EventId | undefined;
     for (const [seat, status] of changes) {
       seat.status = status;
-      const event = this.bus.appendNow(scheduleTopic(schedule.id), seatEventData(schedule.id, seat.id, status, now));
+      const event = this.bus.appendNow(scheduleTopic(schedule.id), encodeSeatEvent(schedule.id, seat.id, status, now));
       eventId = event;
     }
     return { seats: seats.map(copy), eventId: eventId ?? this.head(schedule), events: changes.length };

@@ -1,38 +1,9 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { EventBus } from './bus/event-bus.js';
-import { LocalBus } from './bus/local-bus.js';
-import { RedisBus } from './bus/redis-bus.js';
-import { COMMAND_TIMEOUT_MS, RedisContext } from './bus/redis-context.js';
-import type { Config } from './config.js';
-import { MemorySeatStore } from './seats/memory-seat-store.js';
-import { RedisSeatStore } from './seats/redis-seat-store.js';
-import type { SeatStore } from './seats/seat-store.js';
-
-/** The storage side of a deployment: an event bus and a seat store that write to it atomically. */
-export interface Backend {
-  readonly kind: 'memory' | 'redis';
-  readonly bus: EventBus;
-  readonly store: SeatStore;
-  /** Whether the backend can take writes right now (readiness, not liveness). */
-  isReady(): Promise<boolean>;
-  close(): Promise<void>;
-}
-
-/** The embedded default: one process, no external service. */
-export function memoryBackend(config: Pick<Config, 'replayLimit'>): Backend {
-  const bus = new LocalBus(config.replayLimit);
-  const store = new MemorySeatStore(bus);
-  return {
-    kind: 'memory',
-    bus,
-    store,
-    isReady: async () => true,
-    close: async () => {
-      await store.close();
-      await bus.close();
-    },
-  };
-}
+import type { Config } from '../../config.js';
+import type { Backend } from '../backend.js';
+import { RedisBus } from './redis-bus.js';
+import { COMMAND_TIMEOUT_MS, RedisContext } from './redis-context.js';
+import { RedisSeatStore } from './redis-seat-store.js';
 
 const redisOptions: RedisOptions = {
   lazyConnect: true,
@@ -44,7 +15,7 @@ const redisOptions: RedisOptions = {
 };
 
 /**
- * Many instances as one (DESIGN §4), on one Redis or a Redis Cluster (sharded pub/sub). The
+ * Many instances as one, on one Redis or a Redis Cluster (sharded pub/sub). The
  * command connection never queues while disconnected, so a request that got 503 is never applied
  * later; the subscriber connection does queue (subscriptions) and ioredis re-subscribes after a
  * reconnect.
@@ -122,8 +93,4 @@ function clusterClients(nodes: string[]): [Cluster, Cluster] {
 
 function redact(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, '//***@');
-}
-
-export function createBackend(config: Config): Promise<Backend> {
-  return config.redisUrl || config.redisClusterNodes ? redisBackend(config) : Promise.resolve(memoryBackend(config));
 }

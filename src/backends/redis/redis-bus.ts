@@ -1,37 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { BusEvent, BusListener, EventBus, History } from './event-bus.js';
-import { formatEventId, type EventId } from './event-id.js';
-import { LUA_TOPIC, topicKeys, type RedisContext } from './redis-context.js';
-
-// KEYS: meta, stream. ARGV: epochArgs (1..4), channel (5), data (6).
-const APPEND = `${LUA_TOPIC}
-local epoch = topic_epoch(KEYS[1])
-local offset = append_event(KEYS[1], KEYS[2], ARGV[5], epoch, ARGV[6])
-return {offset, epoch}`;
-
-// KEYS: meta. ARGV: epochArgs.
-const HEAD = `${LUA_TOPIC}
-local epoch = topic_epoch(KEYS[1])
-return {tonumber(redis.call('HGET', KEYS[1], 'offset') or '0'), epoch}`;
-
-// KEYS: meta, stream. ARGV: epochArgs, after offset (5), after epoch (6).
-// Returns {} when the id cannot be resumed from, else {epoch, offset, data, offset, data, ...}.
-const READ_AFTER = `${LUA_TOPIC}
-local epoch = topic_epoch(KEYS[1])
-if epoch ~= ARGV[6] then return {} end
-local head = tonumber(redis.call('HGET', KEYS[1], 'offset') or '0')
-local since = tonumber(redis.call('HGET', KEYS[1], 'since') or '0')
-local after = tonumber(ARGV[5])
-if after > head or after < since then return {} end
-local out = {epoch}
-if after == head then return out end
-local entries = redis.call('XRANGE', KEYS[2], (after + 1) .. '-0', '+')
-if #entries == 0 or entries[1][1] ~= (after + 1) .. '-0' then return {} end
-for _, entry in ipairs(entries) do
-  out[#out + 1] = string.match(entry[1], '^(%d+)')
-  out[#out + 1] = entry[2][2]
-end
-return out`;
+import type { BusEvent, BusListener, BusSubscription, EventBus, History } from '../../bus/event-bus.js';
+import { type EventId, formatEventId } from '../../protocol/event-id.js';
+import { nextStep } from '../../protocol/resume.js';
+import type { RedisContext } from './redis-context.js';
+import { topicKeys } from './redis-context.js';
+import { busScripts } from './scripts.js';
 
 interface Scripts {
   busAppend(meta: string, stream: string, ...args: (string | number)[]): Promise<[number, string]>;
@@ -50,6 +23,9 @@ interface LiveTopic {
   reading?: boolean;
   /** Another catch-up was asked for while one was reading. */
   again?: boolean;
+  /** Settles once the channel is subscribed and the starting point known (BusSubscription.ready). */
+  readonly ready: Promise<void>;
+  markReady(): void;
 }
 
 /**
@@ -72,9 +48,7 @@ export class RedisBus implements EventBus {
     private readonly ctx: RedisContext,
     private readonly subscriber: Redis | Cluster,
   ) {
-    ctx.client.defineCommand('busAppend', { numberOfKeys: 2, lua: APPEND });
-    ctx.client.defineCommand('busHead', { numberOfKeys: 1, lua: HEAD });
-    ctx.client.defineCommand('busReadAfter', { numberOfKeys: 2, lua: READ_AFTER });
+    for (const [name, script] of Object.entries(busScripts())) ctx.client.defineCommand(name, script);
     this.scripts = ctx.client as unknown as Scripts;
     subscriber.on(ctx.sharded ? 'smessage' : 'message', (channel: string, message: string) =>
       this.onMessage(channel, message),
@@ -96,29 +70,34 @@ export class RedisBus implements EventBus {
     const [offset, epoch] = await this.ctx.run(() =>
       this.scripts.busAppend(keys.meta, keys.stream, ...this.ctx.epochArgs(), keys.channel, data),
     );
-    return { topic, offset, epoch, id: formatEventId(offset, epoch), data };
+    return { topic, offset, epoch, id: formatEventId({ offset, epoch }), data };
   }
 
-  subscribe(topic: string, listener: BusListener): () => void {
+  subscribe(topic: string, listener: BusListener): BusSubscription {
     let live = this.live.get(topic);
     if (!live) {
-      live = { listeners: new Set(), epoch: '', last: -1, held: [] };
+      let markReady!: () => void;
+      const ready = new Promise<void>((resolve) => (markReady = resolve));
+      live = { listeners: new Set(), epoch: '', last: -1, held: [], ready, markReady };
       this.live.set(topic, live);
       const { channel } = topicKeys(this.ctx.prefix, topic);
       this.byChannel.set(channel, topic);
       void this.start(topic, channel);
     }
     live.listeners.add(listener);
-    return () => {
-      const current = this.live.get(topic);
-      if (!current?.listeners.delete(listener) || current.listeners.size > 0) return;
-      this.live.delete(topic);
-      const { channel } = topicKeys(this.ctx.prefix, topic);
-      this.byChannel.delete(channel);
-      void (this.ctx.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel)).catch(
-        () => undefined,
-      );
-    };
+    return { ready: live.ready, unsubscribe: () => this.unsubscribe(topic, listener) };
+  }
+
+  private unsubscribe(topic: string, listener: BusListener): void {
+    const current = this.live.get(topic);
+    if (!current?.listeners.delete(listener) || current.listeners.size > 0) return;
+    this.live.delete(topic);
+    const { channel } = topicKeys(this.ctx.prefix, topic);
+    this.byChannel.delete(channel);
+    const unsubscribed = this.ctx.sharded
+      ? this.subscriber.sunsubscribe(channel)
+      : this.subscriber.unsubscribe(channel);
+    void unsubscribed.catch(() => undefined);
   }
 
   async readAfter(topic: string, after: EventId): Promise<History> {
@@ -151,6 +130,7 @@ export class RedisBus implements EventBus {
       live.epoch = head.epoch;
       live.last = head.offset;
       await (this.ctx.sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel));
+      live.markReady();
     } catch {
       // Redis is down: the subscriber's 'ready' will catch up once it is back.
     }
@@ -165,21 +145,46 @@ export class RedisBus implements EventBus {
     const space2 = message.indexOf(' ', space + 1);
     const offset = Number(message.slice(0, space));
     const epoch = message.slice(space + 1, space2);
-    const event: BusEvent = { topic, offset, epoch, id: formatEventId(offset, epoch), data: message.slice(space2 + 1) };
-    if (live.held) live.held.push(event);
-    else if (epoch === live.epoch && offset > live.last + 1) {
-      live.held = [event];
-      this.catchUp(topic);
-    } else this.deliver(live, event);
+    const event: BusEvent = {
+      topic,
+      offset,
+      epoch,
+      id: formatEventId({ offset, epoch }),
+      data: message.slice(space2 + 1),
+    };
+    this.offer(topic, live, event);
   }
 
-  /** False when the event was delivered already. */
-  private deliver(live: LiveTopic, event: BusEvent): boolean {
-    if (event.epoch === live.epoch && event.offset <= live.last) return false;
+  /** A live message meets the resume rule: delivered, dropped as a repeat, or held for a catch-up. */
+  private offer(topic: string, live: LiveTopic, event: BusEvent): void {
+    if (live.held) {
+      live.held.push(event);
+      return;
+    }
+    const step = nextStep(live, { epoch: event.epoch, first: event.offset, last: event.offset });
+    if (step.action === 'resync' && step.reason === 'gap') {
+      live.held = [event];
+      this.catchUp(topic);
+    } else if (step.action !== 'drop') {
+      // A new epoch is passed on as it is: offsets restarted, and each listener resyncs itself.
+      this.deliver(live, event);
+    }
+  }
+
+  private deliver(live: LiveTopic, event: BusEvent): void {
     live.epoch = event.epoch;
     live.last = event.offset;
     for (const listener of live.listeners) listener(event);
-    return true;
+  }
+
+  /** Delivers what a read of the Stream found, counting what pub/sub had not delivered. */
+  private recover(live: LiveTopic, events: readonly BusEvent[]): void {
+    for (const event of events) {
+      if (nextStep(live, { epoch: event.epoch, first: event.offset, last: event.offset }).action !== 'deliver')
+        continue;
+      this.deliver(live, event);
+      this.recovered++;
+    }
   }
 
   /** Catches up every live topic whose head moved past what was delivered. */
@@ -218,9 +223,11 @@ export class RedisBus implements EventBus {
           this.catchUp(topic);
           return;
         }
+        live.markReady();
         const held = live.held ?? [];
         live.held = null;
-        for (const event of held) this.deliver(live, event);
+        // A held message may reveal another gap, which holds the rest again.
+        for (const event of held) this.offer(topic, live, event);
       },
       () => {
         live.reading = false;
@@ -236,7 +243,7 @@ export class RedisBus implements EventBus {
     if (live.last >= 0) {
       const history = await this.readAfter(topic, { offset: live.last, epoch: live.epoch });
       if (history.kind === 'events') {
-        for (const event of history.events) if (this.deliver(live, event)) this.recovered++;
+        this.recover(live, history.events);
         return;
       }
     }
@@ -250,7 +257,7 @@ export class RedisBus implements EventBus {
     const newest = await this.readAfter(topic, { offset: head.offset - 1, epoch: head.epoch });
     if (newest.kind !== 'events') return;
     live.last = head.offset - 1;
-    for (const event of newest.events) if (this.deliver(live, event)) this.recovered++;
+    this.recover(live, newest.events);
   }
 }
 
@@ -262,7 +269,7 @@ function toEvents(topic: string, reply: string[]): BusEvent[] {
   const events: BusEvent[] = [];
   for (let i = 1; i < reply.length; i += 2) {
     const offset = Number(reply[i]);
-    events.push({ topic, offset, epoch, id: formatEventId(offset, epoch), data: reply[i + 1]! });
+    events.push({ topic, offset, epoch, id: formatEventId({ offset, epoch }), data: reply[i + 1]! });
   }
   return events;
 }

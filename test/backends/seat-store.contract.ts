@@ -12,7 +12,7 @@ export interface StoreFixture {
 const T0 = Date.parse('2026-11-22T12:00:00Z');
 const TTL = 60_000;
 
-/** The SeatStore contract (seat-store.ts), run against every implementation. */
+/** The SeatStore contract (src/seats/seat-store.ts), run by every backend. */
 export function describeSeatStoreContract(name: string, create: () => Promise<StoreFixture>): void {
   describe(`SeatStore contract: ${name}`, () => {
     let store: SeatStore;

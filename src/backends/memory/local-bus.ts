@@ -1,5 +1,12 @@
-import type { BusEvent, BusListener, EventBus, History } from './event-bus.js';
-import { formatEventId, newEpoch, type EventId } from './event-id.js';
+import {
+  type BusEvent,
+  type BusListener,
+  type BusSubscription,
+  type EventBus,
+  type History,
+  newEpoch,
+} from '../../bus/event-bus.js';
+import { type EventId, formatEventId } from '../../protocol/event-id.js';
 
 /** The last `capacity` events of a topic, addressed by offset. */
 class TopicLog {
@@ -49,7 +56,13 @@ export class LocalBus implements EventBus {
   appendNow(topic: string, data: string): BusEvent {
     const log = this.log(topic);
     const offset = log.offset + 1;
-    const event: BusEvent = { topic, offset, epoch: this.epoch, id: formatEventId(offset, this.epoch), data };
+    const event: BusEvent = {
+      topic,
+      offset,
+      epoch: this.epoch,
+      id: formatEventId({ offset, epoch: this.epoch }),
+      data,
+    };
     log.push(event);
     for (const listener of log.listeners) listener(event);
     return event;
@@ -59,10 +72,11 @@ export class LocalBus implements EventBus {
     return this.appendNow(topic, data);
   }
 
-  subscribe(topic: string, listener: BusListener): () => void {
+  /** Ready at once: delivery is in-process and synchronous. */
+  subscribe(topic: string, listener: BusListener): BusSubscription {
     const log = this.log(topic);
     log.listeners.add(listener);
-    return () => log.listeners.delete(listener);
+    return { ready: READY, unsubscribe: () => log.listeners.delete(listener) };
   }
 
   async readAfter(topic: string, after: EventId): Promise<History> {
@@ -94,3 +108,4 @@ export class LocalBus implements EventBus {
 }
 
 const EMPTY = new TopicLog(1);
+const READY = Promise.resolve();

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { newEpoch } from './event-id.js';
-import { StorageUnavailableError } from './unavailable-error.js';
+import { newEpoch } from '../../bus/event-bus.js';
+import { StorageUnavailableError } from '../../bus/unavailable-error.js';
 
 /** A command answers within this long (else 503), whether Redis is down or hung. */
 export const COMMAND_TIMEOUT_MS = 1_000;
@@ -17,7 +17,7 @@ export function topicKeys(prefix: string, topic: string) {
  * name other events. So each topic remembers the run id of the Redis (the shard, on a Cluster)
  * that minted its epoch — the script reads it from INFO itself — and a script that sees another
  * run id starts a new epoch, unless every write was durable (`appendfsync always` on every
- * master). See DESIGN §4.
+ * master). See docs/architecture.md, Epochs.
  */
 export class RedisContext {
   durable = false;
@@ -54,7 +54,6 @@ export class RedisContext {
   }
 }
 
-/** A reply error from the script or command itself; Redis refusing to serve (out of memory, loading, busy) is an outage. */
 async function isDurable(node: Redis): Promise<boolean> {
   if (!/aof_enabled:1/.test(await node.info('persistence'))) return false;
   try {
@@ -64,38 +63,9 @@ async function isDurable(node: Redis): Promise<boolean> {
   }
 }
 
+/** A reply error of the script or command itself; Redis refusing to serve (OOM, loading, busy) is an outage. */
 function isReplyError(error: unknown): boolean {
   return (
     (error as Error)?.name === 'ReplyError' && !/^(OOM|LOADING|BUSY|MASTERDOWN|READONLY)/.test((error as Error).message)
   );
 }
-
-/**
- * Lua shared by every script that appends events: ARGV[1..4] as epochArgs(), KEYS[1] meta,
- * KEYS[2] stream. One copy, prepended to each script, so the bus and the seat store mint ids
- * the same way.
- */
-export const LUA_TOPIC = `
-local function topic_epoch(meta)
-  local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
-  local fields = redis.call('HMGET', meta, 'epoch', 'run', 'offset')
-  local epoch = fields[1]
-  if not epoch then
-    epoch = ARGV[3]
-    redis.call('HSET', meta, 'epoch', epoch, 'run', run, 'since', fields[3] or 0)
-  elseif fields[2] ~= run then
-    if ARGV[2] ~= '1' then
-      epoch = ARGV[3]
-      redis.call('HSET', meta, 'epoch', epoch, 'since', fields[3] or 0)
-    end
-    redis.call('HSET', meta, 'run', run)
-  end
-  return epoch
-end
-local function append_event(meta, stream, channel, epoch, data)
-  local offset = redis.call('HINCRBY', meta, 'offset', 1)
-  redis.call('XADD', stream, 'MAXLEN', '~', ARGV[4], offset .. '-0', 'd', data)
-  redis.call(ARGV[1], channel, offset .. ' ' .. epoch .. ' ' .. data)
-  return offset
-end
-`;

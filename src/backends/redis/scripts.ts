@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The scripts live beside this file as named `.lua` files (the build copies them to `dist/`), read
+ * when a Redis backend is built: the memory backend never needs them.
+ */
+const LUA_DIR = new URL('./lua/', import.meta.url);
+
+function read(name: string): string {
+  return readFileSync(new URL(`${name}.lua`, LUA_DIR), 'utf8');
+}
+
+/** A script as Redis runs it: the shared files it builds on, then its own. */
+function compose(name: string, ...preludes: string[]): string {
+  return [...preludes, name].map(read).join('\n');
+}
+
+export interface ScriptDefinition {
+  readonly numberOfKeys: number;
+  readonly lua: string;
+}
+
+/** The bus's scripts: each appends, reads or inspects one topic (keys meta and stream). */
+export const busScripts = () =>
+  ({
+    busAppend: { numberOfKeys: 2, lua: compose('bus-append', 'topic') },
+    busHead: { numberOfKeys: 1, lua: compose('bus-head', 'topic') },
+    busReadAfter: { numberOfKeys: 2, lua: compose('bus-read-after', 'topic') },
+  }) satisfies Record<string, ScriptDefinition>;
+
+/** The seat store's scripts: keys meta, stream, seats and expiry of one schedule. */
+export const seatScripts = () =>
+  ({
+    seatHold: { numberOfKeys: 4, lua: compose('seat-hold', 'topic', 'seats') },
+    seatReleaseOrReserve: { numberOfKeys: 4, lua: compose('seat-release-or-reserve', 'topic', 'seats') },
+    seatCreate: { numberOfKeys: 4, lua: compose('seat-create', 'topic', 'seats') },
+    seatState: { numberOfKeys: 4, lua: compose('seat-state', 'topic', 'seats') },
+    seatExpire: { numberOfKeys: 4, lua: compose('seat-expire', 'topic', 'seats') },
+  }) satisfies Record<string, ScriptDefinition>;

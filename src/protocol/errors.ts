@@ -1,0 +1,38 @@
+/**
+ * Every error code the API answers with, its HTTP status and its default message: the one list
+ * that the HTTP error mapping, the Redis scripts' error replies and the client's `ApiError` are
+ * checked against. Bodies are always `{ error, message, ...details }`.
+ */
+export const ERRORS = {
+  BAD_REQUEST: { status: 400, message: 'Bad request' },
+  INVALID_JSON: { status: 400, message: 'The body is not valid JSON' },
+  INVALID_LAST_EVENT_ID: { status: 400, message: 'Last-Event-ID must look like 42@k3x9' },
+  UNAUTHORIZED: { status: 401, message: 'Start a session first: POST /api/session' },
+  NOT_YOUR_HOLD: { status: 403, message: 'Some seats are held by someone else' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  SCHEDULE_NOT_FOUND: { status: 404, message: 'No such schedule' },
+  SEAT_NOT_FOUND: { status: 404, message: 'No such seat in this schedule' },
+  SEATS_UNAVAILABLE: { status: 409, message: 'Some seats are not available' },
+  NOT_HELD: { status: 409, message: 'Some seats are not held by you' },
+  HOLD_LIMIT: { status: 409, message: 'Holding these seats would exceed the limit of seats per user' },
+  LAYOUT_CONFLICT: { status: 409, message: 'The schedule exists with another layout' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json' },
+  INTERNAL: { status: 500, message: 'Internal server error' },
+  UNAVAILABLE: { status: 503, message: 'The seat store is unavailable; try again shortly' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as readonly ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** The body of every error response, and of the `event: error` frame that ends a failed stream. */
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+  [detail: string]: unknown;
+}

@@ -1,0 +1,41 @@
+/**
+ * The Server-Sent Events frames of a seat stream. Seat events are unnamed (`message`) so the
+ * original design's `onmessage` client sees them; snapshots and errors are named so it does not.
+ */
+import { type EventId, formatEventId } from './event-id.js';
+import { encodeHeartbeat } from './seat-events.js';
+
+/** Named events a stream may carry besides unnamed seat events. */
+export const SNAPSHOT_EVENT = 'snapshot';
+export const ERROR_EVENT = 'error';
+
+/** `comment`: `: heartbeat` only; `data`: a heartbeat message only; `both`: the two. */
+export type HeartbeatStyle = 'both' | 'comment' | 'data';
+
+export function eventFrame(id: string, data: string): string {
+  return `id: ${id}\ndata: ${data}\n\n`;
+}
+
+export function snapshotFrame(id: EventId, data: string): string {
+  return `id: ${formatEventId(id)}\nevent: ${SNAPSHOT_EVENT}\ndata: ${data}\n\n`;
+}
+
+/** Heartbeats carry no id, so they never move a client's Last-Event-ID. */
+export function heartbeatFrame(style: HeartbeatStyle, at: Date): string {
+  const comment = style === 'data' ? '' : ': heartbeat\n\n';
+  const data = style === 'comment' ? '' : `data: ${encodeHeartbeat(at)}\n\n`;
+  return comment + data;
+}
+
+/** An id-only block: it updates the browser's last event id without dispatching an event. */
+export function cursorFrame(token: string): string {
+  return `id: ${token}\n\n`;
+}
+
+export function retryFrame(ms: number): string {
+  return `retry: ${Math.round(ms)}\n\n`;
+}
+
+export function errorFrame(body: { error: string; message: string }): string {
+  return `event: ${ERROR_EVENT}\ndata: ${JSON.stringify(body)}\n\n`;
+}
