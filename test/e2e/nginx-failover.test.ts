@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  redisServerAvailable,
-  startRedis,
-  uniquePrefix,
-  type RedisProcess,
-} from '../support/redis-server.js';
+import { redisServerAvailable, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-server.js';
 import { newGuest, post, type Guest } from '../support/server.js';
 import { SseClient } from '../support/sse-client.js';
 import {
@@ -52,13 +46,17 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
       HEARTBEAT_MS: '1000',
       MAX_HOLD_PER_USER: '0',
     };
-    ports[0] = await freePort();
-    ports[1] = await freePort();
-    [instances[0], instances[1]] = await Promise.all([
-      startInstance('a', ports[0], env),
-      startInstance('b', ports[1], env),
-    ]);
-    nginx = await startNginx(await freePort(), [`127.0.0.1:${ports[0]}`, `127.0.0.1:${ports[1]}`]);
+    // Each on a port it managed to bind; kept as soon as it is up, so afterAll stops it even when
+    // the other one fails to start.
+    const started = await Promise.allSettled(
+      (['a', 'b'] as const).map(async (name, i) => {
+        instances[i] = await startInstance(name, 0, env);
+        ports[i] = instances[i].port;
+      }),
+    );
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    nginx = await startNginx(0, [`127.0.0.1:${ports[0]}`, `127.0.0.1:${ports[1]}`]);
     browser = await launchChromium();
   }, 60_000);
 

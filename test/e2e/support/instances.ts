@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ROOT } from './browser.js';
+import { listensOn, onPort, StartError, tail } from './ports.js';
 
 export interface Instance {
   name: string;
@@ -14,9 +15,22 @@ export interface Instance {
 
 /**
  * A seatstream instance as its own process (`node --import tsx src/main.ts`), so a test can
- * SIGKILL or SIGTERM it. Resolves once `/readyz` answers 200.
+ * SIGKILL or SIGTERM it. Resolves once it holds its port and `/readyz` answers 200.
+ *
+ * Port 0: a free port, and another one if some other process binds it first. Any other port is
+ * used as it is (a restarted instance must come back where nginx sends requests); if it is taken,
+ * this fails with the instance's output. `options.firstTry`: the port to try first with port 0.
  */
-export async function startInstance(name: string, port: number, env: Record<string, string>): Promise<Instance> {
+export async function startInstance(
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  options: { firstTry?: number } = {},
+): Promise<Instance> {
+  return onPort(port, (chosen) => launch(name, chosen, env), options.firstTry);
+}
+
+async function launch(name: string, port: number, env: Record<string, string>): Promise<Instance> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
@@ -26,19 +40,29 @@ export async function startInstance(name: string, port: number, env: Record<stri
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`instance ${name} exited with ${child.exitCode} at start-up:\n${output}`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await closed; // the last of its output
+      throw new StartError(
+        `instance ${name} exited with ${child.exitCode ?? child.signalCode} at start-up on port ${port}:\n${tail(output)}`,
+        /EADDRINUSE/.test(output),
+      );
+    }
+    // Only once the port is its own can /readyz be its answer rather than another process's.
+    const ready =
+      listensOn(child.pid, port) &&
+      (await fetch(`${url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      ));
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`instance ${name} not ready after 20 s:\n${output}`);
+      await exit;
+      throw new StartError(`instance ${name} not ready on port ${port} after 20 s:\n${tail(output)}`, false);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

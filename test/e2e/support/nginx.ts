@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './browser.js';
+import { listensOn, onPort, StartError, tail } from './ports.js';
 
 /** nginx on PATH, else Debian's /usr/sbin/nginx (not on a normal user's PATH). */
 function nginxBinary(): string | undefined {
@@ -38,9 +39,24 @@ export interface Nginx {
 /**
  * nginx of the test's own: a prefix directory in tmp with a main config that includes
  * deploy/nginx.conf (filled in), every log, pid and temp file inside it, not daemonised.
+ *
+ * Port 0: a free port, and another one if some other process binds it first. Any other port is
+ * used as it is, failing with nginx's output if it is taken. `options.firstTry`: the port to try
+ * first with port 0.
  */
-export async function startNginx(port: number, upstreams: [string, string]): Promise<Nginx> {
+export async function startNginx(
+  port: number,
+  upstreams: [string, string],
+  options: { firstTry?: number } = {},
+): Promise<Nginx> {
   if (!binary) throw new Error('nginx is not installed');
+  return onPort(port, (chosen) => launch(binary, chosen, upstreams), options.firstTry);
+}
+
+/** What nginx logs when another process holds its port. */
+const BIND_CONFLICT = /Address already in use/;
+
+async function launch(binary: string, port: number, upstreams: [string, string]): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'seatstream-nginx-'));
   chmodSync(dir, 0o755); // workers run as an unprivileged user when the master is root
   mkdirSync(join(dir, 'temp'));
@@ -76,28 +92,35 @@ export async function startNginx(port: number, upstreams: [string, string]): Pro
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const errorLog = (): string =>
     existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
-  const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`nginx did not start: ${stderr}\n${errorLog()}`);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      // SIGTERM, not SIGKILL first: the master takes its workers down with it, a killed one does not.
+      child.kill('SIGTERM'); // fast shutdown: open streams are cut
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
     }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ended = child.exitCode !== null || child.signalCode !== null;
+    // nginx retries a taken port for a few seconds before it exits: no need to wait for that.
+    const conflict = BIND_CONFLICT.test(stderr) || BIND_CONFLICT.test(errorLog());
+    if (ended || conflict || Date.now() > deadline) {
+      const output = `${stderr}${errorLog()}`;
+      await stop();
+      const why = ended
+        ? `exited with ${child.exitCode ?? child.signalCode}`
+        : conflict
+          ? 'found it taken'
+          : 'not up after 10 s';
+      throw new StartError(`nginx on port ${port} ${why}:\n${tail(output)}`, conflict);
+    }
+    if (listensOn(child.pid, port) && (await accepts(port))) break;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    errorLog,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM'); // fast shutdown: open streams are cut, workers exit with the master
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { url: `http://127.0.0.1:${port}`, port, errorLog, stop };
 }
 
 function accepts(port: number): Promise<boolean> {
