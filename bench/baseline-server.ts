@@ -50,7 +50,8 @@ const server = http.createServer((req, res) => {
         eventId = `${s.offset}@base`;
         // Serialized once per event, then the same bytes go to every subscriber.
         const frame = Buffer.from(
-          `id: ${eventId}\ndata: {"scheduleId":${id},"scheduleSeatId":${seatId},"status":"${status}","timestamp":"${new Date().toISOString()}","isHeartbeat":false}\n\n`,
+          `id: ${eventId}\ndata: {"scheduleId":${id},"scheduleSeatId":${seatId},"status":"${status}",` +
+            `"timestamp":"${new Date().toISOString()}","isHeartbeat":false}\n\n`,
         );
         for (const subscriber of s.subscribers) subscriber.write(frame);
       }

@@ -126,8 +126,11 @@ async function main(): Promise<void> {
     JSON.stringify({ ...report, ratios: ratios(report) }, null, 2),
   );
   if (!smoke) writeFileSync(`${ROOT}docs/benchmarks.svg`, svg(report));
+  const machine = report.machine;
   process.stdout.write(
-    `\nseatstream benchmark (${report.mode}), ${report.date}, ${report.machine.cpus} ×${report.machine.cores}, Node ${report.machine.node}\n\n${markdown(report)}\n\n`,
+    `\nseatstream benchmark (${report.mode}), ${report.date}, ` +
+      `${machine.cpus} ×${machine.cores}, Node ${machine.node}\n\n` +
+      `${markdown(report)}\n\n`,
   );
   process.stdout.write(`results: bench/results/${report.mode}.json${smoke ? '' : ', chart: docs/benchmarks.svg'}\n`);
 
@@ -139,14 +142,18 @@ async function main(): Promise<void> {
       (r.misses > 0 || r.duplicates > 0 || r.deliveries === 0 || r.failedRequests > 0),
   );
   if (broken.length) {
+    const where = broken.map((r) => `${r.scenario}@${r.rate}`).join(', ');
     process.stderr.write(
-      `bench: seatstream lost, repeated or delivered no events, or refused requests, in: ${broken.map((r) => `${r.scenario}@${r.rate}`).join(', ')}\n`,
+      `bench: seatstream lost, repeated or delivered no events, or refused requests, in: ${where}\n`,
     );
     process.exitCode = 1;
   }
 }
 
-/** Where seatstream falls behind at the top W2 rate: the highest rate that keeps p99 under 100 ms, on the same server. */
+/**
+ * Where seatstream falls behind at the top W2 rate: the highest rate that keeps p99 under 100 ms,
+ * on the same server.
+ */
 async function searchSustainable(
   server: ServerHandle,
   report: Report,

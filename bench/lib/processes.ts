@@ -97,7 +97,10 @@ async function launch(name: string, args: string[], env: Record<string, string>,
   };
 }
 
-/** seatstream as built (`npm run build`, `node dist/main.js`), tuned only so the benchmark's own traffic is not refused. */
+/**
+ * seatstream as built (`npm run build`, `node dist/main.js`), tuned only so the benchmark's own
+ * traffic is not refused.
+ */
 export function startSeatstream(env: Record<string, string> = {}): Promise<ServerHandle> {
   return launch(
     'seatstream',

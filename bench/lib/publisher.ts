@@ -59,7 +59,10 @@ export async function publishAtRate(
     rate: number;
     durationMs: number;
     seats: number;
-    /** Requests made so far per schedule; kept by the caller across runs on one server, so the hold/release cycle continues where it stopped. */
+    /**
+     * Requests made so far per schedule; kept by the caller across runs on one server, so the
+     * hold/release cycle continues where it stopped.
+     */
     counters: Map<number, number>;
   },
 ): Promise<{ published: Published; startNs: number; sent: number; failed: number }> {

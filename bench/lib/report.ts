@@ -139,7 +139,10 @@ export function markdown(report: Report): string {
   return parts.join('\n\n');
 }
 
-/** Latency (p99) and CPU per delivery against subscribers, seatstream beside the baseline, at 10 events/s on one schedule. */
+/**
+ * Latency (p99) and CPU per delivery against subscribers, seatstream beside the baseline, at
+ * 10 events/s on one schedule.
+ */
 export function svg(report: Report): string {
   const series = (server: string) =>
     report.fanout
@@ -160,35 +163,49 @@ export function svg(report: Report): string {
     const ticks = log
       ? Array.from({ length: Math.ceil(Math.log10(max / lo)) + 1 }, (_, i) => lo * 10 ** i).filter((t) => t <= max)
       : [];
-    const line = (rows: FanoutResult[], color: string, dy: number) =>
-      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${rows.map((r) => `${sx(r.subscribers)},${sy(pick(r))}`).join(' ')}"/>` +
-      rows
-        .map(
-          (r) =>
-            `<circle cx="${sx(r.subscribers)}" cy="${sy(pick(r))}" r="4" fill="${color}"><title>${fmt(pick(r), 2)} ${unit}</title></circle>` +
-            `<text x="${sx(r.subscribers) + 6}" y="${sy(pick(r)) + dy}" font-size="11" fill="${color}">${fmt(pick(r), 1)}</text>`,
-        )
-        .join('');
+    const line = (rows: FanoutResult[], color: string, dy: number) => {
+      const points = rows.map((r) => `${sx(r.subscribers)},${sy(pick(r))}`).join(' ');
+      return (
+        `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/>` +
+        rows
+          .map(
+            (r) =>
+              `<circle cx="${sx(r.subscribers)}" cy="${sy(pick(r))}" r="4" fill="${color}">` +
+              `<title>${fmt(pick(r), 2)} ${unit}</title></circle>` +
+              `<text x="${sx(r.subscribers) + 6}" y="${sy(pick(r)) + dy}" font-size="11" fill="${color}">` +
+              `${fmt(pick(r), 1)}</text>`,
+          )
+          .join('')
+      );
+    };
     return (
       `<text x="${x0 + 180}" y="30" font-size="14" text-anchor="middle" font-weight="bold">${title}</text>` +
-      `<line x1="${x0 + 40}" y1="250" x2="${x0 + 330}" y2="250" stroke="#888"/><line x1="${x0 + 40}" y1="45" x2="${x0 + 40}" y2="250" stroke="#888"/>` +
+      `<line x1="${x0 + 40}" y1="250" x2="${x0 + 330}" y2="250" stroke="#888"/>` +
+      `<line x1="${x0 + 40}" y1="45" x2="${x0 + 40}" y2="250" stroke="#888"/>` +
       ticks
         .map((t) => `<text x="${x0 + 36}" y="${sy(t) + 4}" font-size="10" text-anchor="end" fill="#666">${t}</text>`)
         .join('') +
       subs.map((s) => `<text x="${sx(s)}" y="268" font-size="11" text-anchor="middle">${s}</text>`).join('') +
-      `<text x="${x0 + 185}" y="286" font-size="11" text-anchor="middle">subscribers (one schedule, 10 events/s)</text>` +
-      `<text x="${x0 + 12}" y="150" font-size="11" transform="rotate(-90 ${x0 + 12} 150)" text-anchor="middle">${unit}${log ? ' (log)' : ''}</text>` +
+      `<text x="${x0 + 185}" y="286" font-size="11" text-anchor="middle">` +
+      'subscribers (one schedule, 10 events/s)</text>' +
+      `<text x="${x0 + 12}" y="150" font-size="11" transform="rotate(-90 ${x0 + 12} 150)" text-anchor="middle">` +
+      `${unit}${log ? ' (log)' : ''}</text>` +
       line(base, '#c0392b', 14) +
       line(ours, '#2471a3', -6)
     );
   };
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="740" height="330" viewBox="0 0 740 330" font-family="sans-serif">
-<rect width="740" height="330" fill="white"/>
-${panel(0, 'p99 latency', (r) => r.p99Ms, 'ms', true)}
-${panel(370, 'server CPU per delivery', (r) => r.cpuMicrosPerDelivery, 'µs', false)}
-<rect x="250" y="300" width="12" height="12" fill="#2471a3"/><text x="266" y="311" font-size="12">seatstream</text>
-<rect x="360" y="300" width="12" height="12" fill="#c0392b"/><text x="376" y="311" font-size="12">baseline (raw Node SSE)</text>
-<text x="730" y="324" font-size="10" text-anchor="end" fill="#666">${report.date} · ${report.machine.cpus} ×${report.machine.cores}</text>
-</svg>
-`;
+  return [
+    '<svg xmlns="http://www.w3.org/2000/svg" width="740" height="330" viewBox="0 0 740 330" font-family="sans-serif">',
+    '<rect width="740" height="330" fill="white"/>',
+    panel(0, 'p99 latency', (r) => r.p99Ms, 'ms', true),
+    panel(370, 'server CPU per delivery', (r) => r.cpuMicrosPerDelivery, 'µs', false),
+    '<rect x="250" y="300" width="12" height="12" fill="#2471a3"/>' +
+      '<text x="266" y="311" font-size="12">seatstream</text>',
+    '<rect x="360" y="300" width="12" height="12" fill="#c0392b"/>' +
+      '<text x="376" y="311" font-size="12">baseline (raw Node SSE)</text>',
+    '<text x="730" y="324" font-size="10" text-anchor="end" fill="#666">' +
+      `${report.date} · ${report.machine.cpus} ×${report.machine.cores}</text>`,
+    '</svg>',
+    '',
+  ].join('\n');
 }

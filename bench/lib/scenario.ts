@@ -180,8 +180,10 @@ export async function fanout(
         failedRequests: run.failed,
       };
       progress(
-        `  → ${fmt(result.deliveredPerSecond, 0)} deliveries/s, p50 ${fmt(result.p50Ms)} ms, p99 ${fmt(result.p99Ms)} ms, ` +
-          `${fmt(result.cpuMicrosPerDelivery)} µs CPU/delivery, misses ${result.misses}, duplicates ${result.duplicates}` +
+        `  → ${fmt(result.deliveredPerSecond, 0)} deliveries/s, ` +
+          `p50 ${fmt(result.p50Ms)} ms, p99 ${fmt(result.p99Ms)} ms, ` +
+          `${fmt(result.cpuMicrosPerDelivery)} µs CPU/delivery, ` +
+          `misses ${result.misses}, duplicates ${result.duplicates}` +
           (result.failedRequests ? `, ${result.failedRequests} failed requests` : ''),
       );
       results.push(result);
