@@ -139,7 +139,7 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     return { liveAt: (await handle.jsonValue()) as number, states: await tp.page.evaluate(() => window.__states) };
   }
 
-  it('SIGKILL of the instance serving a page: it reconnects through nginx, and its map equals GET /seats, no reload', async () => {
+  it('SIGKILL of the serving instance: the page reconnects via nginx, map equals GET /seats, no reload', async () => {
     const { tp, serving, other } = await pageThroughNginx();
     await tp.page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same document'));
     const guest = await newGuest(other.url);
@@ -167,15 +167,20 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
     expect(await openStreams(other)).toBe(1);
     const retry = states.find((s) => s.status === 'reconnecting' && s.at >= killedAt);
     await screenshot(tp.page, 'nginx-after-sigkill');
+    const whileAway = changes.writtenAt.filter((t) => t >= killedAt && t <= liveAt).length;
     console.log(
-      `e2e SIGKILL: page live again through nginx ${liveAt - killedAt} ms after the kill (client backoff drew ${retry?.delayMs} ms); ` +
-        `${written} events written on the other instance during the test, ${changes.writtenAt.filter((t) => t >= killedAt && t <= liveAt).length} of them while the page was away; map equal to GET /seats (${truth.lastEventId}) ${settleMs} ms after the writes stopped; no snapshot, no reload`,
+      `e2e SIGKILL: page live again through nginx ${liveAt - killedAt} ms after the kill ` +
+        `(client backoff drew ${retry?.delayMs} ms); ` +
+        `${written} events written on the other instance during the test, ` +
+        `${whileAway} of them while the page was away; ` +
+        `map equal to GET /seats (${truth.lastEventId}) ${settleMs} ms after the writes stopped; ` +
+        'no snapshot, no reload',
     );
     expect(liveAt - killedAt).toBeLessThan(3000);
     expect(tp.errors).toEqual([]);
   });
 
-  it('SIGTERM: clients are told to retry after a short jittered delay and resume on the other instance without a snapshot', async () => {
+  it('SIGTERM: clients retry after a jittered delay and resume on the other instance without a snapshot', async () => {
     const { tp, serving, other } = await pageThroughNginx();
     // The original design's browser client too, through nginx, on the same instance: it obeys the
     // server's retry hint and resumes with Last-Event-ID by itself (nginx round-robins: try again
@@ -240,8 +245,10 @@ describe.skipIf(!enabled)('nginx in front of two instances on one Redis, in Chro
 
     const retry = states.find((s) => s.status === 'reconnecting' && s.at >= termAt);
     console.log(
-      `e2e SIGTERM: retry hints on the wire ${hints.join(', ')} ms; demo page live again on the other instance ${liveAt - termAt} ms after SIGTERM ` +
-        `(client backoff drew ${retry?.delayMs} ms), resumed without a snapshot; the original design's EventSource reconnected by itself ` +
+      `e2e SIGTERM: retry hints on the wire ${hints.join(', ')} ms; ` +
+        `demo page live again on the other instance ${liveAt - termAt} ms after SIGTERM ` +
+        `(client backoff drew ${retry?.delayMs} ms), resumed without a snapshot; ` +
+        "the original design's EventSource reconnected by itself " +
         `${originalOpenAt - termAt} ms after SIGTERM (following its retry hint) and resumed with Last-Event-ID`,
     );
     for (const hint of hints) {

@@ -47,7 +47,8 @@ async function launch(name: string, port: number, env: Record<string, string>): 
     if (child.exitCode !== null || child.signalCode !== null) {
       await closed; // the last of its output
       throw new StartError(
-        `instance ${name} exited with ${child.exitCode ?? child.signalCode} at start-up on port ${port}:\n${tail(output)}`,
+        `instance ${name} exited with ${child.exitCode ?? child.signalCode} at start-up on port ${port}:\n` +
+          tail(output),
         /EADDRINUSE/.test(output),
       );
     }
