@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const LIMIT = 120;
-const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.lua', '*.mjs'], {
+const patterns = ['*.ts', '*.lua', '*.mjs'];
+const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', ...patterns], {
   encoding: 'utf8',
 })
   .split('\n')

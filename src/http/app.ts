@@ -64,7 +64,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   if (!config.sessionSecret) {
     app.log.warn(
-      'SESSION_SECRET is not set: using a random secret, so sessions end when this process does and are not valid on other instances',
+      'SESSION_SECRET is not set: using a random secret, so sessions end when this process does ' +
+        'and are not valid on other instances',
     );
   }
   const ctx: AppContext = {

@@ -52,7 +52,8 @@ export interface StreamErrorData {
 
 export function encodeSeatEvent(scheduleId: number, seatId: number, status: SeatStatus, at: number): string {
   const timestamp = new Date(at).toISOString();
-  return `{"scheduleId":${scheduleId},"scheduleSeatId":${seatId},"status":"${status}","timestamp":"${timestamp}","isHeartbeat":false}`;
+  const seat = `"scheduleId":${scheduleId},"scheduleSeatId":${seatId},"status":"${status}"`;
+  return `{${seat},"timestamp":"${timestamp}","isHeartbeat":false}`;
 }
 
 export function encodeHeartbeat(at: Date): string {

@@ -29,7 +29,7 @@ describe('Connection', () => {
     return c;
   }
 
-  it('reconnects itself after any break, with exponential backoff and full jitter, capped; a healthy stream resets it', () => {
+  it('reconnects after any break with capped exponential backoff and full jitter; a healthy stream resets it', () => {
     const c = connection();
     c.open();
     const first = FakeEventSource.last();

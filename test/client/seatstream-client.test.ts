@@ -67,7 +67,7 @@ async function serverStatuses(url: string, scheduleId = 1): Promise<Array<[numbe
 }
 
 describe('SeatstreamClient against the real server', () => {
-  it('builds the map from a snapshot and keeps it equal to the server while others hold, release and reserve', async () => {
+  it('builds the map from a snapshot; it stays equal to the server while others hold, release, reserve', async () => {
     const s = await server({ maxHoldPerUser: 0 });
     const c = client(s.url);
     const events: string[] = [];
@@ -195,7 +195,7 @@ describe('SeatstreamClient against the real server', () => {
     expect(Number.isNaN(Date.parse(beats[0]!))).toBe(false);
   });
 
-  it('resumes after the server ends the stream: a new connection from its last id, no snapshot, no duplicate', async () => {
+  it('resumes after the server ends the stream: reconnects from its last id, no snapshot, no duplicate', async () => {
     const s = await server({ sseMaxLifetimeMs: 1000 });
     const c = client(s.url, { backoff: { baseMs: 300 } });
     c.connect();
@@ -241,7 +241,7 @@ describe('SeatstreamClient against the real server', () => {
     expect(decodeURIComponent(c.streamUrl())).toMatch(/lastEventId=1:1@\w+,2:3@\w+,3:1@\w+$/);
   });
 
-  it('when the EventSource gives up (HTTP 404 until the schedule exists), retries with backoff and then loads it', async () => {
+  it('when the EventSource gives up (404 until the schedule exists), retries with backoff, then loads it', async () => {
     const s = await server();
     const c = client(s.url, { schedules: 5, backoff: { baseMs: 100, capMs: 400, random: () => 0.5 } });
     c.connect();

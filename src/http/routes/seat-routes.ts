@@ -29,7 +29,8 @@ export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       const state = await seats.state(scheduleId);
       const lastEventId = formatEventId(state.lastEventId);
       // The map a caller sees depends on who they are (their own seats are marked), so does the tag.
-      const etag = `"${lastEventId}${userId ? `.${createHash('sha256').update(userId).digest('base64url').slice(0, 12)}` : ''}"`;
+      const viewer = userId ? `.${createHash('sha256').update(userId).digest('base64url').slice(0, 12)}` : '';
+      const etag = `"${lastEventId}${viewer}"`;
       void reply.headers({
         'Last-Event-ID': lastEventId,
         ETag: etag,

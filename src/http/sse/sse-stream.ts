@@ -25,8 +25,8 @@ const HEADERS = { 'X-Accel-Buffering': 'no' } as const;
  * fastify-sse-v2 opens the stream (headers, `retry:`, hijack); from then on the frames are
  * written to the response directly, because the plugin's async-iterable pipeline costs 2–3× the
  * CPU per delivery of a raw server, never tells the source when the client left, crashes on a
- * rejected iterable and buffers without limit (docs/architecture.md, The SSE adapter). Here: teardown on `'close'`, an error
- * ends the stream with a final `event: error` frame, and a reader that falls more than
+ * rejected iterable and buffers without limit (docs/architecture.md, The SSE adapter). Here:
+ * teardown on `'close'`, an error ends the stream with a final `event: error` frame, and a reader that falls more than
  * `bufferLimitBytes` behind is disconnected (it resumes from its last id).
  */
 export function openSseStream(reply: FastifyReply, source: Observable<Buffer>, options: SseStreamOptions): void {
