@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { startServer, streaming, type TestServer } from '../support/server.js';
 import type { LocalBus } from '../../src/backends/memory/local-bus.js';
 import { encodeSeatEvent } from '../../src/protocol/seat-events.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
@@ -8,22 +9,36 @@ import { scheduleTopic } from '../../src/seats/seat-events.js';
 describe('coalescing frames of one tick', () => {
   let server: TestServer;
   beforeEach(async () => {
-    server = await startServer();
+    // No heartbeat during the test: the first tick of a 1 h interval comes after 12 s.
+    server = await startServer({ heartbeatMs: 3_600_000 });
   });
-  afterEach(() => server.close());
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await server.close();
+  });
 
-  it('delivers a burst published in one tick as separate, well-formed events with their own ids, in order', async () => {
+  it('writes a burst of one tick to each connection at once: separate events, own ids, in order', async () => {
     const clients = await Promise.all(
       [1, 2].map(() => SseClient.connect(`${server.url}/api/schedules/1/seats/events`)),
     );
-    await clients[0]!.waitFor(() => server.app.seatstream.hub.subscriberCount(scheduleTopic(1)) === 2);
+    await streaming(server, 1, 2);
+    // Every write to a response from here on: the stream's headers and opening bytes are behind us.
+    const write = vi.spyOn(http.ServerResponse.prototype, 'write');
     const bus = server.app.seatstream.backend.bus as LocalBus;
     // 500 events appended synchronously: they share one tick, so each connection gets one write.
     const ids: string[] = [];
     for (let i = 1; i <= 500; i++)
       ids.push(bus.appendNow(scheduleTopic(1), encodeSeatEvent(1, (i % 200) + 1, 'HELD', Date.now())).id);
+    for (const client of clients) await client.waitForSeatEvents(500);
+
+    const writesPerResponse = new Map<unknown, number>();
+    for (const response of write.mock.contexts) {
+      const streamResponse = String((response as http.ServerResponse).getHeader('content-type'));
+      expect(streamResponse).toMatch(/^text\/event-stream/);
+      writesPerResponse.set(response, (writesPerResponse.get(response) ?? 0) + 1);
+    }
+    expect([...writesPerResponse.values()]).toEqual([1, 1]);
     for (const client of clients) {
-      await client.waitForSeatEvents(500);
       const events = client.seatEvents();
       expect(events.map((e) => e.id)).toEqual(ids);
       expect(events.map((e) => e.scheduleSeatId)).toEqual(ids.map((_, i) => ((i + 1) % 200) + 1));

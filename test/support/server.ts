@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { buildApp, type BuildOptions } from '../../src/http/app.js';
+import { scheduleTopic } from '../../src/seats/seat-events.js';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -67,16 +68,34 @@ export function reserve(url: string, guest: Guest, seatIds: number[], scheduleId
   return post(url, `/api/schedules/${scheduleId}/seats/reserve`, { seatIds }, guest);
 }
 
-/** Waits until `check` passes (polling), for state that settles asynchronously. */
+/**
+ * Waits until `check` passes (polling), for state that settles asynchronously. Its deadline runs on
+ * `performance.now()`, so it still times out in a test that fakes `Date`.
+ */
 export async function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     try {
       await check();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      if (performance.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
+}
+
+/**
+ * Waits until `count` streams of the schedule are subscribed on this instance, then until the bus
+ * delivers the schedule's new events here (with Redis: its channel subscribed and its head known).
+ * After this, an event made on any instance reaches those streams: no sleep needed before it.
+ */
+export async function streaming(server: TestServer, scheduleId: number, count = 1): Promise<void> {
+  const { hub } = server.app.seatstream;
+  const topic = scheduleTopic(scheduleId);
+  await eventually(() => {
+    const subscribed = hub.subscriberCount(topic);
+    if (subscribed !== count) throw new Error(`${topic}: ${subscribed} subscribers here, waiting for ${count}`);
+  });
+  await hub.ready(topic);
 }
