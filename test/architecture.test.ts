@@ -12,11 +12,12 @@ const ALLOWED: Record<string, { folders: string[]; packages: RegExp }> = {
   client: { folders: ['protocol'], packages: /^$/ },
   sinks: { folders: [], packages: /^rxjs$/ },
   bus: { folders: ['protocol'], packages: /^$/ },
+  auth: { folders: ['protocol'], packages: /^(jose|node:crypto)$/ },
   seats: { folders: ['protocol', 'bus'], packages: /^$/ },
   hub: { folders: ['protocol', 'bus', 'sinks'], packages: /^rxjs$/ },
-  backends: { folders: ['protocol', 'bus', 'seats', 'config.ts'], packages: /^(ioredis|node:.*)$/ },
+  backends: { folders: ['protocol', 'bus', 'seats', 'auth', 'config.ts'], packages: /^(ioredis|node:.*)$/ },
   http: {
-    folders: ['protocol', 'bus', 'seats', 'hub', 'backends', 'config.ts'],
+    folders: ['protocol', 'bus', 'auth', 'seats', 'hub', 'backends', 'config.ts'],
     packages: /^(fastify|fastify-sse-v2|@fastify\/.*|prom-client|rxjs|node:.*)$/,
   },
 };

@@ -1,3 +1,4 @@
+import type { RevocationList } from '../auth/revocations.js';
 import type { EventBus } from '../bus/event-bus.js';
 import type { SeatStore } from '../seats/seat-store.js';
 
@@ -11,6 +12,8 @@ export interface Backend {
   readonly kind: string;
   readonly bus: EventBus;
   readonly store: SeatStore;
+  /** Logged-out credentials, shared wherever the backend is shared. */
+  readonly revocations: RevocationList;
   /** Whether the backend can take writes right now (readiness, not liveness). */
   isReady(): Promise<boolean>;
   close(): Promise<void>;

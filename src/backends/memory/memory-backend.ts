@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import { LocalBus } from './local-bus.js';
+import { MemoryRevocations } from './memory-revocations.js';
 import { MemorySeatStore } from './memory-seat-store.js';
 
 /** The embedded default: one process, no external service. */
@@ -10,6 +11,7 @@ export function memoryBackend(config: { replayLimit: number }): Backend {
     kind: 'memory',
     bus,
     store,
+    revocations: new MemoryRevocations(),
     isReady: async () => true,
     close: async () => {
       await store.close();

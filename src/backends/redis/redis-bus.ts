@@ -2,8 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { BusEvent, BusListener, BusSubscription, EventBus, History } from '../../bus/event-bus.js';
 import { type EventId, formatEventId } from '../../protocol/event-id.js';
 import { nextStep } from '../../protocol/resume.js';
-import type { RedisContext } from './redis-context.js';
-import { topicKeys } from './redis-context.js';
+import { type RedisContext, topicKeys } from './redis-context.js';
 import { busScripts } from './scripts.js';
 
 interface Scripts {

@@ -1,0 +1,62 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Caller, Via } from './caller.js';
+import type { GuestTokens } from './guest-tokens.js';
+import { looksLikeGuestToken } from './guest-tokens.js';
+import type { JwtVerifier } from './jwt-verifier.js';
+import type { RevocationList } from './revocations.js';
+
+export interface IdentityOptions {
+  /** Undefined: guest sessions are off (tokens are refused too). */
+  guests: GuestTokens | undefined;
+  /** Undefined: no operator JWTs. */
+  jwt: JwtVerifier | undefined;
+  /** ADMIN_TOKEN, the service credential; undefined: only a service JWT is one. */
+  serviceToken: string | undefined;
+  revocations: RevocationList;
+}
+
+/**
+ * Turns a presented credential into a caller: the service token, a guest token, or an operator
+ * JWT. Undefined means the credential is invalid (forged, expired, revoked): the caller answers
+ * 401 rather than treating it as no credential at all.
+ */
+export class Identity {
+  private readonly serviceDigest: Buffer | undefined;
+
+  constructor(private readonly options: IdentityOptions) {
+    this.serviceDigest = options.serviceToken === undefined ? undefined : digest(options.serviceToken);
+  }
+
+  get guestSessions(): boolean {
+    return this.options.guests !== undefined;
+  }
+
+  async resolve(token: string, via: Via, now = Date.now()): Promise<Caller | undefined> {
+    // Digests have one length whatever was sent, so the comparison takes the same time for all.
+    if (this.serviceDigest && via === 'bearer' && timingSafeEqual(digest(token), this.serviceDigest)) {
+      return { role: 'service', via };
+    }
+    const { guests, jwt, revocations } = this.options;
+    if (looksLikeGuestToken(token)) {
+      const guest = guests?.verify(token, now);
+      if (!guest || (await revocations.isRevoked(guest.id))) return undefined;
+      return { role: 'buyer', userId: guest.userId, expiresAt: guest.expiresAt, via, guest: true };
+    }
+    const claims = jwt && (await jwt(token));
+    if (!claims) return undefined;
+    if (claims.service) return { role: 'service', via };
+    return { role: 'buyer', userId: claims.userId, expiresAt: claims.expiresAt, via, guest: false };
+  }
+
+  /** Revokes a guest token on every instance that shares the revocation list. */
+  async logout(token: string, now = Date.now()): Promise<boolean> {
+    const guest = this.options.guests?.verify(token, now);
+    if (!guest) return false;
+    await this.options.revocations.revoke(guest.id, guest.expiresAt);
+    return true;
+  }
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
