@@ -9,6 +9,9 @@ export type SeatErrorCode = Extract<
   | 'NOT_YOUR_HOLD'
   | 'NOT_HELD'
   | 'HOLD_LIMIT'
+  | 'ADDRESS_HOLD_LIMIT'
+  | 'HOLD_COOLDOWN'
+  | 'ORDER_CONFLICT'
   | 'LAYOUT_CONFLICT'
 >;
 
