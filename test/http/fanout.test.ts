@@ -1,6 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
-import { hold, newGuest, release, reserve, startServer, type TestServer } from '../support/server.js';
+import {
+  eventually,
+  hold,
+  newGuest,
+  release,
+  reserve,
+  startServer,
+  streaming,
+  type TestServer,
+} from '../support/server.js';
 
 const ADMIN = 'test-admin-token-0123456789';
 
@@ -16,7 +25,7 @@ describe('fan-out of seat events', () => {
   });
   afterEach(() => server.close());
 
-  it('delivers a hold by one client to every subscriber of that schedule with the same id, and to no other schedule', async () => {
+  it('delivers a hold to every subscriber of its schedule with the same id, and to no other schedule', async () => {
     const viewers = await Promise.all(
       [1, 2, 3].map(() => SseClient.connect(`${server.url}/api/schedules/1/seats/events`)),
     );
@@ -66,22 +75,28 @@ describe('fan-out of seat events', () => {
 
   it('speaks the wire format the original browser client reads: onmessage, JSON.parse, isHeartbeat', async () => {
     const { EventSource } = await import('eventsource');
-    const restarted = await startServer({ heartbeatMs: 200 });
+    const restarted = await startServer({ heartbeatMs: 100 });
     try {
       const source = new EventSource(`${restarted.url}/api/schedules/1/seats/events`);
       const seen: Array<{ scheduleSeatId: number; status: string | null; isHeartbeat: boolean; timestamp: string }> =
         [];
       source.onmessage = (event) => seen.push(JSON.parse(event.data));
       await new Promise<void>((resolve) => (source.onopen = () => resolve()));
+      await streaming(restarted, 1);
       const guest = await newGuest(restarted.url);
       await hold(restarted.url, guest, [7]);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await eventually(() => expect(seen.filter((m) => m.isHeartbeat).length).toBeGreaterThan(0));
+      // A later event: once it is here, any other message of seat 7 would have come first.
+      await hold(restarted.url, guest, [8]);
+      await eventually(() => expect(seen.some((m) => m.scheduleSeatId === 8)).toBe(true));
       source.close();
       const heartbeats = seen.filter((m) => m.isHeartbeat);
       const seatEvents = seen.filter((m) => !m.isHeartbeat);
-      expect(heartbeats.length).toBeGreaterThan(0);
       expect(heartbeats[0]).toMatchObject({ scheduleSeatId: -1, status: null });
-      expect(seatEvents).toEqual([expect.objectContaining({ scheduleSeatId: 7, status: 'HELD', isHeartbeat: false })]);
+      expect(seatEvents).toEqual([
+        expect.objectContaining({ scheduleSeatId: 7, status: 'HELD', isHeartbeat: false }),
+        expect.objectContaining({ scheduleSeatId: 8, status: 'HELD', isHeartbeat: false }),
+      ]);
       expect(new Date(seatEvents[0]!.timestamp).toISOString()).toBe(seatEvents[0]!.timestamp);
     } finally {
       await restarted.close();

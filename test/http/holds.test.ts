@@ -2,16 +2,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
 import { get, hold, newGuest, release, reserve, startServer, type TestServer } from '../support/server.js';
 
+/** Last-Event-ID of the seat map: the id of the last event it reflects. */
+async function head(server: TestServer): Promise<string> {
+  return (await get(server.url, '/api/schedules/1/seats')).headers.get('last-event-id')!;
+}
+
 describe('holds over HTTP', () => {
   let server: TestServer;
   let now = Date.parse('2026-11-22T12:00:00Z');
   beforeEach(async () => {
     now = Date.parse('2026-11-22T12:00:00Z');
-    server = await startServer({ holdTtlMs: 60_000, holdSweepMs: 20 }, { clock: () => now });
+    // The sweeper never runs here: a test expires due holds itself with seats.expireDue().
+    server = await startServer({ holdTtlMs: 60_000, holdSweepMs: 3_600_000 }, { clock: () => now });
   });
   afterEach(() => server.close());
 
-  it('100 concurrent holds of one seat: exactly one 200 and 99 × 409; the winner repeating gets 200 and no new event', async () => {
+  it('100 concurrent holds of one seat: one 200, 99 × 409; the winner repeating gets 200, no new event', async () => {
     const viewer = await SseClient.connect(`${server.url}/api/schedules/1/seats/events`);
     const guests = await Promise.all(Array.from({ length: 100 }, () => newGuest(server.url)));
     const results = await Promise.all(guests.map((guest) => hold(server.url, guest, [42])));
@@ -34,31 +40,69 @@ describe('holds over HTTP', () => {
       eventId: winners[0]!.body.eventId,
       expiresAt: winners[0]!.body.expiresAt,
     });
-    await viewer.waitForSeatEvents(1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(viewer.seatEvents()).toHaveLength(1);
+    // A later event: once the viewer has it, any event of the repeated hold would have come first.
+    const sentinel = await hold(server.url, winner, [43]);
+    await viewer.waitForSeatEvents(2);
+    expect(viewer.seatEvents().map((e) => [e.id, e.scheduleSeatId, e.status])).toEqual([
+      [winners[0]!.body.eventId, 42, 'HELD'],
+      [sentinel.body.eventId, 43, 'HELD'],
+    ]);
     viewer.close();
   });
 
   it('expires a hold after its TTL with exactly one AVAILABLE event', async () => {
+    const { seats } = server.app.seatstream;
     const viewer = await SseClient.connect(`${server.url}/api/schedules/1/seats/events`);
     const guest = await newGuest(server.url);
     const held = await hold(server.url, guest, [3, 4]);
     expect(held.body.expiresAt).toBe(new Date(now + 60_000).toISOString());
     now += 59_999;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(viewer.seatEvents()).toHaveLength(2);
+    expect(await seats.expireDue()).toBe(0); // not due yet: no event, the map still shows the hold
+    expect(await head(server)).toBe(held.body.eventId);
     now += 1;
-    await viewer.waitForSeatEvents(4);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // several more sweeps
+    expect(await seats.expireDue()).toBe(2);
+    expect(await seats.expireDue()).toBe(0); // expired once only
+    const sentinel = await hold(server.url, guest, [5]);
+    await viewer.waitForSeatEvents(5);
     expect(viewer.seatEvents().map((e) => [e.scheduleSeatId, e.status])).toEqual([
       [3, 'HELD'],
       [4, 'HELD'],
       [3, 'AVAILABLE'],
       [4, 'AVAILABLE'],
+      [5, 'HELD'],
     ]);
+    expect(viewer.seatEvents().at(-1)!.id).toBe(sentinel.body.eventId);
     expect((await reserve(server.url, guest, [3])).status).toBe(409);
     viewer.close();
+  });
+
+  it('expires a due hold by any mutation of its schedule, before its checks', async () => {
+    const [alice, bob] = await Promise.all([newGuest(server.url), newGuest(server.url)]);
+    expect((await hold(server.url, alice, [7])).status).toBe(200);
+    now += 60_000;
+    const taken = await hold(server.url, bob, [7]);
+    expect(taken.status).toBe(200);
+    expect(taken.body.events).toBe(1);
+    expect(await server.app.seatstream.seats.expireDue()).toBe(0); // the hold above expired it already
+    expect((await reserve(server.url, alice, [7])).status).toBe(403);
+  });
+
+  it('sweeps due holds by itself every HOLD_SWEEP_MS', async () => {
+    const swept = await startServer({ holdTtlMs: 60_000, holdSweepMs: 20 }, { clock: () => now });
+    try {
+      const viewer = await SseClient.connect(`${swept.url}/api/schedules/1/seats/events`);
+      const guest = await newGuest(swept.url);
+      expect((await hold(swept.url, guest, [3])).status).toBe(200);
+      now += 60_000;
+      await viewer.waitForSeatEvents(2); // nothing but the sweeper makes this event
+      expect(viewer.seatEvents().map((e) => [e.scheduleSeatId, e.status])).toEqual([
+        [3, 'HELD'],
+        [3, 'AVAILABLE'],
+      ]);
+      viewer.close();
+    } finally {
+      await swept.close();
+    }
   });
 
   it('lets only the holder release or reserve, and reserve is repeatable', async () => {

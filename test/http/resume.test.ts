@@ -56,8 +56,10 @@ describe('resume with Last-Event-ID', () => {
       'last-event-id': afterFirst,
     });
     await headerWins.waitForSeatEvents(1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(headerWins.seatEvents().map((e) => e.scheduleSeatId)).toEqual([2]);
+    // A later event: once it is here, seat 1 (after the query's id, not the header's) would have come first.
+    await hold(server.url, guest, [3]);
+    await headerWins.waitForSeatEvents(2);
+    expect(headerWins.seatEvents().map((e) => e.scheduleSeatId)).toEqual([2, 3]);
     viaQuery.close();
     headerWins.close();
   });
