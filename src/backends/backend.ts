@@ -1,3 +1,4 @@
+import type { WindowCounters } from '../auth/counters.js';
 import type { RevocationList } from '../auth/revocations.js';
 import type { EventBus } from '../bus/event-bus.js';
 import type { SeatStore } from '../seats/seat-store.js';
@@ -14,6 +15,8 @@ export interface Backend {
   readonly store: SeatStore;
   /** Logged-out credentials, shared wherever the backend is shared. */
   readonly revocations: RevocationList;
+  /** Rate-limit windows, shared wherever the backend is shared. */
+  readonly counters: WindowCounters;
   /** Whether the backend can take writes right now (readiness, not liveness). */
   isReady(): Promise<boolean>;
   close(): Promise<void>;

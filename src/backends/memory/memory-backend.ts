@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import { LocalBus } from './local-bus.js';
+import { MemoryCounters } from './memory-counters.js';
 import { MemoryRevocations } from './memory-revocations.js';
 import { MemorySeatStore } from './memory-seat-store.js';
 
@@ -12,6 +13,7 @@ export function memoryBackend(config: { replayLimit: number }): Backend {
     bus,
     store,
     revocations: new MemoryRevocations(),
+    counters: new MemoryCounters(),
     isReady: async () => true,
     close: async () => {
       await store.close();

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { Backend } from '../backend.js';
 import { RedisBus } from './redis-bus.js';
 import { COMMAND_TIMEOUT_MS, RedisContext } from './redis-context.js';
+import { RedisCounters } from './redis-counters.js';
 import { RedisRevocations } from './redis-revocations.js';
 import { RedisSeatStore } from './redis-seat-store.js';
 
@@ -50,6 +51,7 @@ export async function redisBackend(
     bus,
     store,
     revocations: new RedisRevocations(ctx),
+    counters: new RedisCounters(ctx),
     // A ping with a deadline: a hung Redis keeps its socket open but is not ready.
     isReady: async () => {
       try {

@@ -37,3 +37,9 @@ export const seatScripts = () =>
     seatState: { numberOfKeys: 4, lua: compose('seat-state', 'topic', 'seats') },
     seatExpire: { numberOfKeys: 4, lua: compose('seat-expire', 'topic', 'seats') },
   }) satisfies Record<string, ScriptDefinition>;
+
+/** The window counters' script (rate limits). */
+export const counterScripts = () =>
+  ({
+    counterIncrement: { numberOfKeys: 1, lua: compose('counter-increment') },
+  }) satisfies Record<string, ScriptDefinition>;
