@@ -15,15 +15,24 @@ export type SeatErrorCode = Extract<
   | 'LAYOUT_CONFLICT'
 >;
 
+export interface SeatErrorOptions {
+  /** HOLD_COOLDOWN: ms until the earliest of the named seats may be held again. */
+  readonly retryAfterMs?: number;
+}
+
 export class SeatError extends Error {
   override name = 'SeatError';
+  /** HOLD_COOLDOWN: ms until the earliest of the named seats may be held again. */
+  readonly retryAfterMs?: number;
 
   constructor(
     readonly code: SeatErrorCode,
     /** The seats the refusal is about, when it is about seats. */
     readonly seatIds: readonly number[] = [],
     message: string = ERRORS[code].message,
+    options: SeatErrorOptions = {},
   ) {
     super(seatIds.length > 0 ? `${message}: ${seatIds.join(', ')}` : message);
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
