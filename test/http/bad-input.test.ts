@@ -1,12 +1,18 @@
 import http from 'node:http';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config.js';
+import { buildApp } from '../../src/http/app.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
 import { SseClient } from '../support/sse-client.js';
-import { get, hold, newGuest, post, startServer, type Guest, type TestServer } from '../support/server.js';
+import { startServer, type Guest, type TestServer } from '../support/server.js';
 
 /**
  * DESIGN §5: every bad input gets a clear 4xx with a JSON body `{ error, message, ... }` and
  * changes nothing — no state, no event, no stream opened.
+ *
+ * Plain request/response cases go through `app.inject` (no socket). The stream routes, whose
+ * refusal must come before a stream opens, and a chunked body are sent over a real socket.
  */
 
 const SEATS = '/api/schedules/1/seats';
@@ -18,7 +24,38 @@ interface Answer {
   body: any;
 }
 
-/** Any request; the body is parsed as JSON when the answer says it is JSON. Never waits on a stream. */
+/** A request through the app without a socket; the body is parsed as JSON when the answer says it is JSON. */
+async function inject(app: FastifyInstance, options: InjectOptions): Promise<Answer> {
+  const response = await app.inject(options);
+  const contentType = String(response.headers['content-type'] ?? '');
+  return {
+    status: response.statusCode,
+    contentType,
+    body: contentType.startsWith('application/json') ? response.json() : response.body,
+  };
+}
+
+async function newGuest(app: FastifyInstance): Promise<Guest> {
+  const answer = await inject(app, { method: 'POST', url: '/api/session' });
+  if (answer.status !== 200) throw new Error(`session: ${answer.status}`);
+  return answer.body as Guest;
+}
+
+/** POST a JSON body as the guest, through the app. */
+function post(app: FastifyInstance, url: string, body: unknown, guest?: Guest): Promise<Answer> {
+  return inject(app, {
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...(guest && { authorization: `Bearer ${guest.token}` }) },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+function hold(app: FastifyInstance, guest: Guest, seatIds: number[]): Promise<Answer> {
+  return post(app, '/api/schedules/1/seats/hold', { seatIds }, guest);
+}
+
+/** A stream route over a real socket; the body is parsed as JSON when the answer says it is JSON. */
 async function request(url: string, init: RequestInit = {}): Promise<Answer> {
   const response = await fetch(url, init);
   const contentType = response.headers.get('content-type') ?? '';
@@ -34,9 +71,9 @@ async function request(url: string, init: RequestInit = {}): Promise<Answer> {
   };
 }
 
-/** POST /api/schedules/1/seats/hold with a raw body and exactly these headers. */
-function rawHold(url: string, body: string, headers: Record<string, string>): Promise<Answer> {
-  return request(`${url}/api/schedules/1/seats/hold`, { method: 'POST', headers, body });
+/** POST /api/schedules/1/seats/hold with a raw body and exactly these headers, through the app. */
+function rawHold(app: FastifyInstance, body: string, headers: Record<string, string>): Promise<Answer> {
+  return inject(app, { method: 'POST', url: '/api/schedules/1/seats/hold', headers, payload: body });
 }
 
 function expectError(answer: Answer, status: number, error: string): void {
@@ -84,15 +121,17 @@ function postChunked(url: string, path: string, chunks: string[], token: string)
 
 describe('bad input', () => {
   let server: TestServer;
+  let app: FastifyInstance;
   let guest: Guest;
   let viewer: SseClient;
   let head: string;
 
   beforeEach(async () => {
     server = await startServer();
-    guest = await newGuest(server.url);
+    app = server.app;
+    guest = await newGuest(app);
     viewer = await SseClient.connect(server.url + EVENTS);
-    head = (await get(server.url, SEATS)).headers.get('last-event-id')!;
+    head = String((await app.inject({ url: SEATS })).headers['last-event-id']);
     expect(head).toMatch(/^\d+@[0-9a-z]+$/);
   });
   afterEach(async () => {
@@ -105,15 +144,15 @@ describe('bad input', () => {
    * and a sentinel hold made now is the very next event (head + 1) and the first the viewer sees.
    */
   async function expectNothingChanged(): Promise<void> {
-    const after = await get(server.url, SEATS);
-    expect(after.headers.get('last-event-id')).toBe(head);
-    expect(after.body.filter((s: { status: string }) => s.status !== 'AVAILABLE')).toEqual([]);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const after = await app.inject({ url: SEATS });
+    expect(after.headers['last-event-id']).toBe(head);
+    expect(after.json().filter((s: { status: string }) => s.status !== 'AVAILABLE')).toEqual([]);
+    const metrics = (await app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/^seatstream_sse_connections_total 1$/m);
-    expect(server.app.seatstream.hub.subscriberCount(scheduleTopic(1))).toBe(1);
+    expect(app.seatstream.hub.subscriberCount(scheduleTopic(1))).toBe(1);
 
     const [offset, epoch] = head.split('@');
-    const sentinel = await hold(server.url, guest, [200]);
+    const sentinel = await hold(app, guest, [200]);
     expect(sentinel.status).toBe(200);
     expect(sentinel.body.eventId).toBe(`${Number(offset) + 1}@${epoch}`);
     await viewer.waitForSeatEvents(1);
@@ -128,12 +167,13 @@ describe('bad input', () => {
       'refuses scheduleId %j with 400 on every route',
       async (id) => {
         const auth = { authorization: `Bearer ${guest.token}`, 'content-type': 'application/json' };
-        expectError(await request(`${server.url}/api/schedules/${id}/seats`), 400, 'BAD_REQUEST');
+        expectError(await inject(app, { url: `/api/schedules/${id}/seats` }), 400, 'BAD_REQUEST');
         for (const operation of ['hold', 'release', 'reserve']) {
-          const answer = await request(`${server.url}/api/schedules/${id}/seats/${operation}`, {
+          const answer = await inject(app, {
             method: 'POST',
+            url: `/api/schedules/${id}/seats/${operation}`,
             headers: auth,
-            body: JSON.stringify({ seatIds: [1] }),
+            payload: JSON.stringify({ seatIds: [1] }),
           });
           expectError(answer, 400, 'BAD_REQUEST');
         }
@@ -148,13 +188,9 @@ describe('bad input', () => {
     it.each(['999', '2147483647'])(
       'answers 404 SCHEDULE_NOT_FOUND for unknown schedule %s on seats, hold and SSE',
       async (id) => {
-        expectError(await request(`${server.url}/api/schedules/${id}/seats`), 404, 'SCHEDULE_NOT_FOUND');
-        const held = await post(server.url, `/api/schedules/${id}/seats/hold`, { seatIds: [1] }, guest);
-        expectError(
-          { status: held.status, contentType: held.headers.get('content-type')!, body: held.body },
-          404,
-          'SCHEDULE_NOT_FOUND',
-        );
+        expectError(await inject(app, { url: `/api/schedules/${id}/seats` }), 404, 'SCHEDULE_NOT_FOUND');
+        const held = await post(app, `/api/schedules/${id}/seats/hold`, { seatIds: [1] }, guest);
+        expectError(held, 404, 'SCHEDULE_NOT_FOUND');
         const sse = { headers: { accept: 'text/event-stream' } };
         expectError(await request(`${server.url}/api/schedules/${id}/seats/events`, sse), 404, 'SCHEDULE_NOT_FOUND');
         expectError(
@@ -169,8 +205,8 @@ describe('bad input', () => {
 
   describe('seat ids', () => {
     it('answers 404 SEAT_NOT_FOUND naming the unknown seats, and holds none of the list', async () => {
-      const answer = await hold(server.url, guest, [5, 201, 300]);
-      expect(answer.status).toBe(404);
+      const answer = await hold(app, guest, [5, 201, 300]);
+      expectError(answer, 404, 'SEAT_NOT_FOUND');
       expect(answer.body).toEqual({
         error: 'SEAT_NOT_FOUND',
         message: expect.stringContaining('201'),
@@ -178,8 +214,8 @@ describe('bad input', () => {
       });
       expect(answer.body.message).toContain('300');
       for (const operation of ['release', 'reserve']) {
-        const other = await post(server.url, `/api/schedules/1/seats/${operation}`, { seatIds: [1000] }, guest);
-        expect(other.status).toBe(404);
+        const other = await post(app, `/api/schedules/1/seats/${operation}`, { seatIds: [1000] }, guest);
+        expectError(other, 404, 'SEAT_NOT_FOUND');
         expect(other.body).toMatchObject({ error: 'SEAT_NOT_FOUND', seatIds: [1000] });
       }
       await expectNothingChanged();
@@ -206,28 +242,30 @@ describe('bad input', () => {
       ['a JSON string body', '"seatIds"'],
       ['a JSON null body', 'null'],
     ])('refuses %s with 400 BAD_REQUEST', async (_what, body) => {
-      const answer = await post(server.url, '/api/schedules/1/seats/hold', body, guest);
-      expect(answer.status).toBe(400);
-      expect(answer.body).toEqual(expect.objectContaining({ error: 'BAD_REQUEST', message: expect.any(String) }));
+      expectError(await post(app, '/api/schedules/1/seats/hold', body, guest), 400, 'BAD_REQUEST');
       await expectNothingChanged();
     });
 
     it('validates release and reserve bodies the same way', async () => {
       for (const operation of ['release', 'reserve']) {
         for (const body of [{ seatIds: [] }, { seatIds: ['5'] }, { seatIds: twentyOne }, { seatIds: [1], extra: 1 }]) {
-          const answer = await post(server.url, `/api/schedules/1/seats/${operation}`, body, guest);
+          const answer = await post(app, `/api/schedules/1/seats/${operation}`, body, guest);
           expect([operation, answer.status, answer.body.error]).toEqual([operation, 400, 'BAD_REQUEST']);
+          expectError(answer, 400, 'BAD_REQUEST');
         }
       }
       await expectNothingChanged();
     });
 
     it('takes the seat cap from MAX_SEATS_PER_REQUEST', async () => {
-      const capped = await startServer({ maxSeatsPerRequest: 3 });
+      const config = { ...defaultConfig, logLevel: 'silent' as const, maxSeatsPerRequest: 3 };
+      const capped = await buildApp(config, { logger: false }); // never listens
       try {
-        const me = await newGuest(capped.url);
-        expect((await hold(capped.url, me, [1, 2, 3, 4])).body).toMatchObject({ error: 'BAD_REQUEST' });
-        expect((await hold(capped.url, me, [1, 2, 3])).status).toBe(200);
+        const me = await newGuest(capped);
+        const before = String((await capped.inject({ url: SEATS })).headers['last-event-id']);
+        expectError(await hold(capped, me, [1, 2, 3, 4]), 400, 'BAD_REQUEST');
+        expect((await capped.inject({ url: SEATS })).headers['last-event-id']).toBe(before);
+        expect((await hold(capped, me, [1, 2, 3])).status).toBe(200);
       } finally {
         await capped.close();
       }
@@ -241,7 +279,7 @@ describe('bad input', () => {
       ['an empty body', ''],
       ['a trailing comma', '{"seatIds": [1],}'],
     ])('refuses %s with 400 INVALID_JSON', async (_what, body) => {
-      const answer = await rawHold(server.url, body, {
+      const answer = await rawHold(app, body, {
         'content-type': 'application/json',
         authorization: `Bearer ${guest.token}`,
       });
@@ -257,7 +295,7 @@ describe('bad input', () => {
         '--x\r\nContent-Disposition: form-data; name="seatIds"\r\n\r\n1\r\n--x--\r\n',
       ],
     ])('refuses a %s body with 415 UNSUPPORTED_MEDIA_TYPE', async (contentType, body) => {
-      const answer = await rawHold(server.url, body, {
+      const answer = await rawHold(app, body, {
         'content-type': contentType,
         authorization: `Bearer ${guest.token}`,
       });
@@ -267,14 +305,17 @@ describe('bad input', () => {
 
     it('refuses a text/plain body (what fetch sends for a bare string) with 415, not as a schema error', async () => {
       // fastify parses text/plain by default, so the JSON-only API must refuse it itself.
-      const answer = await rawHold(server.url, '{"seatIds":[1]}', { authorization: `Bearer ${guest.token}` });
+      const answer = await rawHold(app, '{"seatIds":[1]}', {
+        'content-type': 'text/plain;charset=UTF-8', // what fetch sends for a bare string
+        authorization: `Bearer ${guest.token}`,
+      });
       await expectNothingChanged();
       expectError(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
 
     it('refuses a body over 16 KiB with 413 PAYLOAD_TOO_LARGE', async () => {
       const body = JSON.stringify({ seatIds: [1], pad: 'x'.repeat(16 * 1024) });
-      const answer = await rawHold(server.url, body, {
+      const answer = await rawHold(app, body, {
         'content-type': 'application/json',
         authorization: `Bearer ${guest.token}`,
       });
@@ -292,17 +333,13 @@ describe('bad input', () => {
 
   describe('identity', () => {
     function holdAs(headers: Record<string, string>): Promise<Answer> {
-      return rawHold(server.url, JSON.stringify({ seatIds: [1] }), { 'content-type': 'application/json', ...headers });
+      return rawHold(app, JSON.stringify({ seatIds: [1] }), { 'content-type': 'application/json', ...headers });
     }
 
     it('refuses a mutation without identity with 401 UNAUTHORIZED', async () => {
       expectError(await holdAs({}), 401, 'UNAUTHORIZED');
       for (const operation of ['release', 'reserve']) {
-        const answer = await request(`${server.url}/api/schedules/1/seats/${operation}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ seatIds: [1] }),
-        });
+        const answer = await post(app, `/api/schedules/1/seats/${operation}`, { seatIds: [1] });
         expectError(answer, 401, 'UNAUTHORIZED');
       }
       await expectNothingChanged();
@@ -310,7 +347,7 @@ describe('bad input', () => {
 
     it('refuses forged and garbled bearer tokens and cookies with 401', async () => {
       const [userId, expiry, signature] = guest.token.split('.') as [string, string, string];
-      const other = await newGuest(server.url);
+      const other = await newGuest(app);
       const forged = [
         `${other.userId}.${expiry}.${signature}`, // someone else's id under my signature
         `${userId}.${Number(expiry) + 3600}.${signature}`, // a longer life under the old signature
@@ -398,13 +435,14 @@ describe('bad input', () => {
       ['PUT', '/api/schedules/1'], // admin routes are off without ADMIN_TOKEN
       ['GET', '/no-such-page.html'],
     ])('answers %s %s with 404 JSON', async (method, path) => {
-      const answer = await request(server.url + path, {
-        method,
+      const answer = await inject(app, {
+        method: method as InjectOptions['method'],
+        url: path,
         headers: {
           authorization: `Bearer ${guest.token}`,
           ...(method !== 'GET' && method !== 'DELETE' && { 'content-type': 'application/json' }),
         },
-        ...(method !== 'GET' && method !== 'DELETE' && { body: JSON.stringify({ seatIds: [1] }) }),
+        ...(method !== 'GET' && method !== 'DELETE' && { payload: JSON.stringify({ seatIds: [1] }) }),
       });
       expectError(answer, 404, 'NOT_FOUND');
       await expectNothingChanged();
