@@ -36,9 +36,8 @@ describe('a client that stops reading', () => {
     await eventually(() => expect(hub.subscriberCount(scheduleTopic(1))).toBe(1));
     gc?.();
     const growth = process.memoryUsage().heapUsed - heapBefore;
-    console.log(
-      `slow client: heap growth ${(growth / 1048576).toFixed(1)} MB over ${total} events (gc ${gc ? 'forced' : 'not exposed'})`,
-    );
+    const mb = (growth / 1048576).toFixed(1);
+    console.log(`slow client: heap growth ${mb} MB over ${total} events (gc ${gc ? 'forced' : 'not exposed'})`);
     expect(growth).toBeLessThan(20 * 1048576);
     expect((await metrics.sseOverflows.get()).values[0]!.value).toBe(1);
     expect(slow.seatEvents().length).toBeLessThan(total);
