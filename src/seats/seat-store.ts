@@ -8,12 +8,40 @@ export interface SeatCommand {
   readonly seatIds: readonly number[];
   /** Epoch ms: the time the store judges expiry by. */
   readonly now: number;
+  /**
+   * Ms after a user's hold ends (the user released it, or it expired) during which that user may
+   * not hold that seat again; applied to the holds this command releases or expires. 0 (the
+   * default) = no cool-down.
+   */
+  readonly cooldownMs?: number;
 }
 
 export interface HoldCommand extends SeatCommand {
   readonly ttlMs: number;
   /** Most seats one user may hold in a schedule at once; 0 = no limit. */
   readonly maxPerUser: number;
+  /** Epoch ms the hold may not outlive (the credential's expiry): expiry = min(now + ttlMs, notAfter). */
+  readonly notAfter?: number;
+  /** The client address the hold is made from; remembered with the hold, counted per schedule. */
+  readonly address?: string;
+  /** Most seats one address may hold in a schedule at once, across its users; 0/undefined = no limit. */
+  readonly maxPerAddress?: number;
+}
+
+/** The service reserves seats its user holds, for an order. */
+export interface ReserveOrderCommand extends SeatCommand {
+  /** The order's id, remembered per schedule with its seats. */
+  readonly orderId: string;
+}
+
+/** The service frees seats whoever holds or reserved them (a cancelled payment, a refund). */
+export interface ReleaseAnyCommand {
+  readonly scheduleId: number;
+  /** Distinct seat ids. */
+  readonly seatIds: readonly number[];
+  readonly now: number;
+  /** Applied to the due holds this command expires (not to the seats it releases). */
+  readonly cooldownMs?: number;
 }
 
 export interface MutationResult {
@@ -28,16 +56,42 @@ export interface MutationResult {
 /**
  * Where seats live. Contract, for every implementation:
  * - A mutation checks every requested seat first and changes nothing when any check fails
- *   (all or nothing), throwing a SeatError that names the offending seats.
+ *   (all or nothing), throwing a SeatError that names the offending seats. Unknown schedule:
+ *   SCHEDULE_NOT_FOUND; unknown seats: SEAT_NOT_FOUND. An operation on a schedule that does not
+ *   exist writes nothing at all (no key is left behind in Redis).
  * - A state change and its event (one per seat, appended to the schedule's topic on the event
  *   bus with the next contiguous offset) are one atomic step: no reader ever sees one without
  *   the other, and `state()` returns the id of the last event its seats reflect.
  * - A hold past its expiry is expired — status AVAILABLE, exactly one event — by whichever comes
  *   first: `expireDue`, or any mutation of that schedule (which expires due holds before its
- *   checks). Across instances, each expiry happens once.
+ *   checks, and keeps them expired even when it then refuses). Across instances, each expiry
+ *   happens once.
+ * - A hold expires at `min(now + ttlMs, notAfter)`: it never outlives the credential that made it.
  * - Holding a seat you already hold, or reserving one you already reserved, succeeds without a
  *   new event, so a retried request is safe; it does not extend the hold.
- * - Only the holder may release or reserve a seat.
+ * - Cool-down: when a user's hold ends because the user released it (`release`) or it expired
+ *   (by `expireDue` or by a later mutation), that user may not hold that seat again until
+ *   `end + cooldownMs`, where end is the release's `now` or the hold's expiry time, and
+ *   cooldownMs is the one of the command (or `expireDue` call) that ended it. Holding such a
+ *   seat is refused with HOLD_COOLDOWN naming the cooling seats, `retryAfterMs` = ms until the
+ *   earliest of them may be held again. Other users are not affected; `releaseAny` and reserving
+ *   start no cool-down. Checked after SEATS_UNAVAILABLE, before the limits.
+ * - Limits: a user may hold at most `maxPerUser` seats of a schedule (HOLD_LIMIT), an address at
+ *   most `maxPerAddress` across all its users (ADDRESS_HOLD_LIMIT), both naming the seats the
+ *   hold would add; seats already held by the user count, but are not added again. The counts
+ *   are kept as data, updated by the very step that holds, releases, reserves or expires a seat,
+ *   so no check ever scans the schedule: a mutation costs in proportion to the seats it names
+ *   (and the due holds it expires), never to the seats already held. A hold remembers its address.
+ * - Only the holder may `release` or `reserve` a seat (the buyer's acts): someone else's hold is
+ *   NOT_YOUR_HOLD, someone else's reservation SEATS_UNAVAILABLE, a seat nobody holds NOT_HELD.
+ * - `reserveOrder` (the service's act): every seat must be HELD by `userId`, unexpired, else
+ *   NOT_HELD naming the others (held by someone else, available, reserved). They become RESERVED,
+ *   one event each, and the order is remembered per schedule with its set of seats: the same
+ *   order id again with the same set (in any order) succeeds with no event; with another set it is
+ *   ORDER_CONFLICT.
+ * - `releaseAny` (the service's act): frees seats HELD or RESERVED by anyone, one AVAILABLE event
+ *   each; an AVAILABLE seat is NOT_HELD. Releasing a reserved seat forgets its order, so a retry
+ *   of that order id is NOT_HELD rather than a stale success. No cool-down.
  */
 export interface SeatStore {
   /** Idempotent for the same layout; SeatError LAYOUT_CONFLICT for another. */
@@ -46,9 +100,18 @@ export interface SeatStore {
   /** SeatError SCHEDULE_NOT_FOUND when it does not exist. */
   state(scheduleId: number): Promise<ScheduleState>;
   hold(command: HoldCommand): Promise<MutationResult>;
+  /** The holder releases its held seats; starts the cool-down. */
   release(command: SeatCommand): Promise<MutationResult>;
+  /** The holder reserves its held seats (the buyer's reserve, without an order). */
   reserve(command: SeatCommand): Promise<MutationResult>;
-  /** Expires every hold due at `now` in every schedule; returns how many seats it freed. */
-  expireDue(now: number): Promise<number>;
+  /** The service reserves the user's held seats for an order; idempotent per order id. */
+  reserveOrder(command: ReserveOrderCommand): Promise<MutationResult>;
+  /** The service frees held or reserved seats of anyone; no cool-down. */
+  releaseAny(command: ReleaseAnyCommand): Promise<MutationResult>;
+  /**
+   * Expires every hold due at `now` in every schedule, starting each one's cool-down of
+   * `cooldownMs`; returns how many seats it freed.
+   */
+  expireDue(now: number, cooldownMs?: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.js';
 import { memoryBackend } from '../../src/backends/memory/memory-backend.js';
@@ -20,8 +21,7 @@ const url = process.env.TEST_REDIS_URL ?? redis?.url;
 const backends: Backend[] = [];
 const prefixes: string[] = [];
 
-async function backend(replayLimit: number): Promise<Backend> {
-  const prefix = uniquePrefix('contract');
+async function backend(replayLimit: number, prefix = uniquePrefix('contract')): Promise<Backend> {
   prefixes.push(prefix);
   const created = await redisBackend({
     redisUrl: url,
@@ -53,14 +53,53 @@ describe.skipIf(!enabled)('Redis', () => {
       await b.store.release({ scheduleId: S, userId: 'alice', seatIds: [2], now: T0 + 1 });
       await b.store.reserve({ scheduleId: S, userId: 'alice', seatIds: [1], now: T0 + 2 });
       await b.store.hold({ ...hold, userId: 'bob', seatIds: [3], now: T0 + 3 });
-      await b.store.expireDue(T0 + 60_003);
+      await b.store.expireDue(T0 + 60_003, 10_000);
+      const bound = { ...hold, now: T0 + 60_004, notAfter: T0 + 70_000, address: '::1', maxPerAddress: 4 };
+      await b.store.hold({ ...bound, userId: 'carol', seatIds: [2, 3, 4] });
+      await b.store.reserveOrder({ scheduleId: S, userId: 'carol', seatIds: [4, 2], orderId: 'o-1', now: T0 + 60_005 });
+      await b.store.releaseAny({ scheduleId: S, seatIds: [1, 2], now: T0 + 60_006 });
+      await b.store.hold({ ...hold, userId: 'dave', seatIds: [5], now: T0 + 60_007 });
+      await b.store.release({ scheduleId: S, userId: 'carol', seatIds: [3], now: T0 + 69_999, cooldownMs: 5 });
       const head = await b.bus.head(scheduleTopic(S));
       const history = await b.bus.readAfter(scheduleTopic(S), { offset: 0, epoch: head.epoch });
       if (history.kind !== 'events') throw new Error('history unavailable');
       return history.events.map((e) => e.data);
     };
     const memory = await run(memoryBackend({ replayLimit: 1000 }));
-    expect(memory).toHaveLength(8);
+    expect(memory).toHaveLength(17);
     expect(await run(await backend(1000))).toEqual(memory);
+  });
+  it('keeps counts, cool-downs and orders as small data of the schedule, under its hash tag', async () => {
+    const prefix = uniquePrefix('layout');
+    const b = await backend(1000, prefix);
+    const redis = new Redis(url!);
+    const base = `${prefix}{schedule:3}`;
+    const T0 = Date.parse('2026-11-22T12:00:00Z');
+    const hold = { scheduleId: 3, now: T0, ttlMs: 60_000, maxPerUser: 5, maxPerAddress: 5 };
+    try {
+      await b.store.createSchedule(3, { rows: 2, seatsPerRow: 3 });
+      await b.store.hold({ ...hold, userId: 'alice', seatIds: [1, 2, 3], address: '10.0.0.1', notAfter: T0 + 30_000 });
+      await b.store.hold({ ...hold, userId: 'bob|x', seatIds: [4], address: '10.0.0.1' });
+      await b.store.hold({ ...hold, userId: 'carol', seatIds: [5] });
+      expect(await redis.hgetall(`${base}:held-by-user`)).toEqual({ alice: '3', 'bob|x': '1', carol: '1' });
+      expect(await redis.hgetall(`${base}:held-by-address`)).toEqual({ '10.0.0.1': '4' });
+      expect(await redis.hget(`${base}:seats`, '4')).toBe(`H|${T0 + 60_000}|10.0.0.1|bob|x`);
+      await b.store.reserveOrder({ scheduleId: 3, userId: 'alice', seatIds: [3, 1], orderId: 'o-7', now: T0 });
+      expect(await redis.hget(`${base}:seats`, '1')).toBe('R|o-7|alice');
+      expect(await redis.hgetall(`${base}:orders`)).toEqual({ 'o-7': '1,3' });
+      await b.store.release({ scheduleId: 3, userId: 'carol', seatIds: [5], now: T0, cooldownMs: 10_000 });
+      expect(await redis.zrange(`${base}:cooldown`, '0', '-1', 'WITHSCORES')).toEqual(['5|carol', String(T0 + 10_000)]);
+      // alice's seat 2 expires with its credential, bob's seat 4 with its TTL: the counts follow.
+      expect(await b.store.expireDue(T0 + 30_000, 5_000)).toBe(1);
+      expect(await redis.hgetall(`${base}:held-by-user`)).toEqual({ 'bob|x': '1' });
+      await b.store.expireDue(T0 + 60_000);
+      await b.store.releaseAny({ scheduleId: 3, seatIds: [1], now: T0 + 60_000 });
+      // Counts at 0 and cool-downs that passed are removed as the schedule's mutations go.
+      expect(await redis.exists(`${base}:held-by-user`, `${base}:held-by-address`, `${base}:cooldown`)).toBe(0);
+      expect(await redis.exists(`${base}:orders`)).toBe(0);
+      expect(await redis.hgetall(`${base}:seats`)).toEqual({ '3': 'R|o-7|alice' });
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -151,6 +151,232 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
       ]);
     });
 
+    it('never lets a hold outlive the credential that made it (notAfter)', async () => {
+      const bound = await store.hold({ ...holdCmd('alice', [1]), notAfter: T0 + 5_000 });
+      expect(bound.seats[0]!.expiresAt).toBe(T0 + 5_000);
+      const ttlFirst = await store.hold({ ...holdCmd('alice', [2]), notAfter: T0 + TTL + 5_000 });
+      expect(ttlFirst.seats[0]!.expiresAt).toBe(T0 + TTL);
+      expect(await store.expireDue(T0 + 4_999)).toBe(0);
+      expect(await store.expireDue(T0 + 5_000)).toBe(1);
+      expect((await store.state(S)).seats.slice(0, 2).map((s) => s.status)).toEqual(['AVAILABLE', 'HELD']);
+    });
+
+    it('cools a seat down for the user who released it, not for others, and not before a hold is held', async () => {
+      const C = 30_000;
+      await store.hold(holdCmd('alice', [1, 2]));
+      await store.release({ ...cmd('alice', [1, 2], T0 + 1_000), cooldownMs: C });
+      const cooling = await refusal(store.hold({ ...holdCmd('alice', [3, 1], T0 + 11_000), cooldownMs: C }));
+      expect(cooling.code).toBe('HOLD_COOLDOWN');
+      expect(cooling.seatIds).toEqual([1]);
+      expect(cooling.retryAfterMs).toBe(20_000);
+      expect((await store.state(S)).seats[2]!.status).toBe('AVAILABLE'); // all or nothing
+      // Other users are not affected.
+      expect((await store.hold(holdCmd('bob', [2], T0 + 11_000))).events).toBe(1);
+      // Once it has passed, alice may hold seat 1 again.
+      const again = await store.hold(holdCmd('alice', [1], T0 + 1_000 + C));
+      expect(again.seats[0]).toMatchObject({ status: 'HELD', holder: 'alice' });
+      // cooldownMs 0 (the default): no cool-down.
+      await store.release(cmd('alice', [1], T0 + 40_000));
+      expect((await store.hold(holdCmd('alice', [1], T0 + 40_000))).events).toBe(1);
+    });
+
+    it('cools a seat down after its hold expired, by the sweep or by a later mutation, from the expiry', async () => {
+      const C = 30_000;
+      await store.hold(holdCmd('alice', [1]));
+      await store.hold(holdCmd('alice', [2], T0 + 10_000));
+      // The sweep runs late; the cool-down counts from the hold's expiry, not from the sweep.
+      expect(await store.expireDue(T0 + TTL + 5_000, C)).toBe(1);
+      const swept = await refusal(store.hold(holdCmd('alice', [1], T0 + TTL + 6_000)));
+      expect(swept.code).toBe('HOLD_COOLDOWN');
+      expect(swept.retryAfterMs).toBe(C - 6_000);
+      // Seat 2 is expired by alice's own next hold, which then refuses it.
+      const mutated = await refusal(store.hold({ ...holdCmd('alice', [2, 1], T0 + 10_000 + TTL), cooldownMs: C }));
+      expect(mutated.code).toBe('HOLD_COOLDOWN');
+      expect(mutated.seatIds).toEqual([2, 1]);
+      expect(mutated.retryAfterMs).toBe(C - 10_000); // the earliest: seat 1
+      expect((await history()).map((e) => [e.scheduleSeatId, e.status])).toEqual([
+        [1, 'HELD'],
+        [2, 'HELD'],
+        [1, 'AVAILABLE'],
+        [2, 'AVAILABLE'],
+      ]);
+      expect((await store.hold(holdCmd('bob', [1, 2], T0 + 10_000 + TTL))).events).toBe(2);
+      // Expiries in a mutation use the mutation's cool-down: none here.
+      await store.hold(holdCmd('carol', [3]));
+      await store.hold(holdCmd('dave', [4], T0 + 2 * TTL));
+      expect((await store.hold(holdCmd('carol', [3], T0 + 2 * TTL))).events).toBe(1);
+    });
+
+    it('starts no cool-down when the service releases a hold or a reservation', async () => {
+      await store.hold(holdCmd('alice', [1, 2]));
+      await store.reserveOrder({ ...cmd('alice', [2]), orderId: 'o-1', cooldownMs: 30_000 });
+      await store.releaseAny({ scheduleId: S, seatIds: [1, 2], now: T0 + 1_000, cooldownMs: 30_000 });
+      const again = await store.hold({ ...holdCmd('alice', [1, 2], T0 + 2_000), cooldownMs: 30_000 });
+      expect(again.events).toBe(2);
+    });
+
+    it('keeps the per-user limit from counts that releases, expiries and reserves lower', async () => {
+      const max = 3;
+      await store.hold(holdCmd('alice', [1, 2, 3], T0, max));
+      expect((await refusal(store.hold(holdCmd('alice', [4], T0, max)))).seatIds).toEqual([4]);
+      await store.release(cmd('alice', [1]));
+      expect((await store.hold(holdCmd('alice', [4], T0, max))).events).toBe(1);
+      await store.reserve(cmd('alice', [2]));
+      await store.reserveOrder({ ...cmd('alice', [3]), orderId: 'o-1' });
+      expect((await store.hold(holdCmd('alice', [5, 6], T0, max))).events).toBe(2);
+      const limited = await refusal(store.hold(holdCmd('alice', [4, 7, 8], T0 + 1, max)));
+      expect(limited.code).toBe('HOLD_LIMIT');
+      expect(limited.seatIds).toEqual([7, 8]);
+      await store.releaseAny({ scheduleId: S, seatIds: [4], now: T0 + 2 });
+      expect((await store.hold(holdCmd('alice', [7], T0 + 3, max))).events).toBe(1);
+      // Everything alice holds expires: the count is back to 0.
+      expect(await store.expireDue(T0 + 3 + TTL)).toBe(3);
+      expect((await store.hold(holdCmd('alice', [9, 10, 11], T0 + 3 + TTL, max))).events).toBe(3);
+      expect((await refusal(store.hold(holdCmd('alice', [12], T0 + 3 + TTL, max)))).code).toBe('HOLD_LIMIT');
+    });
+
+    it('caps the seats one address holds per schedule, across its users', async () => {
+      const from = (userId: string, seatIds: number[], address: string, now = T0) => ({
+        ...holdCmd(userId, seatIds, now),
+        address,
+        maxPerAddress: 3,
+      });
+      await store.hold(from('alice', [1, 2], '10.0.0.1'));
+      await store.hold(from('bob', [3], '10.0.0.1'));
+      const capped = await refusal(store.hold(from('carol', [4, 5], '10.0.0.1')));
+      expect(capped.code).toBe('ADDRESS_HOLD_LIMIT');
+      expect(capped.seatIds).toEqual([4, 5]);
+      // Seats the user holds already are not added again; another address has its own count.
+      expect((await store.hold(from('alice', [2], '10.0.0.1'))).events).toBe(0);
+      expect((await store.hold(from('carol', [4], '10.0.0.2'))).events).toBe(1);
+      // No cap when none is asked for.
+      expect((await store.hold({ ...holdCmd('dave', [5]), address: '10.0.0.1' })).events).toBe(1);
+      // Releases, reserves and service releases lower the address's count: 4 → 1.
+      await store.release(cmd('alice', [1]));
+      await store.reserveOrder({ ...cmd('bob', [3]), orderId: 'o-1' });
+      await store.releaseAny({ scheduleId: S, seatIds: [5], now: T0 });
+      expect((await store.hold(from('erin', [6, 7], '10.0.0.1'))).events).toBe(2);
+      expect((await refusal(store.hold(from('erin', [8], '10.0.0.1')))).code).toBe('ADDRESS_HOLD_LIMIT');
+      // So do expiries.
+      expect(await store.expireDue(T0 + TTL)).toBe(4);
+      expect((await store.hold(from('frank', [8, 9, 10], '10.0.0.1', T0 + TTL))).events).toBe(3);
+    });
+
+    it('keeps holders and addresses that contain the separator apart', async () => {
+      const user = 'a|b|c';
+      const held = await store.hold({ ...holdCmd(user, [1, 2]), address: 'x|y', maxPerAddress: 2 });
+      expect(held.seats[0]).toMatchObject({ status: 'HELD', holder: user, expiresAt: T0 + TTL });
+      expect((await store.state(S)).seats[0]).toMatchObject({ status: 'HELD', holder: user });
+      expect((await refusal(store.hold({ ...holdCmd('z', [3]), address: 'x|y', maxPerAddress: 2 }))).code).toBe(
+        'ADDRESS_HOLD_LIMIT',
+      );
+      expect((await refusal(store.release(cmd('a|b', [1])))).code).toBe('NOT_YOUR_HOLD');
+      const reserved = await store.reserveOrder({ ...cmd(user, [1]), orderId: 'o|1' });
+      expect(reserved.seats[0]).toEqual({ id: 1, row: 'A', number: 1, status: 'RESERVED', holder: user });
+      expect((await store.reserveOrder({ ...cmd(user, [1]), orderId: 'o|1' })).events).toBe(0);
+      await store.release(cmd(user, [2]));
+      expect((await store.hold({ ...holdCmd('z', [3]), address: 'x|y', maxPerAddress: 2 })).events).toBe(1);
+    });
+
+    it('reserves an order of seats the user holds, once per order id', async () => {
+      await store.hold(holdCmd('alice', [1, 2, 3]));
+      await store.hold(holdCmd('bob', [4]));
+      const reserved = await store.reserveOrder({ ...cmd('alice', [2, 1], T0 + 1_000), orderId: 'order-1' });
+      expect(reserved.events).toBe(2);
+      expect(reserved.seats).toEqual([
+        { id: 2, row: 'A', number: 2, status: 'RESERVED', holder: 'alice' },
+        { id: 1, row: 'A', number: 1, status: 'RESERVED', holder: 'alice' },
+      ]);
+      // The same order again, its seats in any order: success without an event.
+      const again = await store.reserveOrder({ ...cmd('alice', [1, 2], T0 + 2_000), orderId: 'order-1' });
+      expect(again.events).toBe(0);
+      expect(again.eventId).toEqual(reserved.eventId);
+      expect(again.seats.map((s) => s.status)).toEqual(['RESERVED', 'RESERVED']);
+      // The same order id for another set of seats.
+      const conflict = await refusal(store.reserveOrder({ ...cmd('alice', [1, 2, 3]), orderId: 'order-1' }));
+      expect(conflict.code).toBe('ORDER_CONFLICT');
+      expect((await refusal(store.reserveOrder({ ...cmd('alice', [1]), orderId: 'order-1' }))).code).toBe(
+        'ORDER_CONFLICT',
+      );
+      // Seats not held by alice: held by bob, available, reserved (even by alice herself).
+      const notHeld = await refusal(store.reserveOrder({ ...cmd('alice', [3, 4, 5, 1]), orderId: 'order-2' }));
+      expect(notHeld.code).toBe('NOT_HELD');
+      expect(notHeld.seatIds).toEqual([4, 5, 1]);
+      expect((await store.state(S)).seats[2]).toMatchObject({ status: 'HELD', holder: 'alice' });
+      // order-2 was not remembered: it may name other seats.
+      expect((await store.reserveOrder({ ...cmd('alice', [3]), orderId: 'order-2' })).events).toBe(1);
+      expect((await history()).map((e) => [e.scheduleSeatId, e.status])).toEqual([
+        [1, 'HELD'],
+        [2, 'HELD'],
+        [3, 'HELD'],
+        [4, 'HELD'],
+        [2, 'RESERVED'],
+        [1, 'RESERVED'],
+        [3, 'RESERVED'],
+      ]);
+    });
+
+    it('refuses to reserve an order whose hold expired, and expires it', async () => {
+      await store.hold(holdCmd('alice', [1, 2]));
+      await store.hold(holdCmd('alice', [3], T0 + 1_000));
+      const late = await refusal(store.reserveOrder({ ...cmd('alice', [3, 1], T0 + TTL), orderId: 'o-1' }));
+      expect(late.code).toBe('NOT_HELD');
+      expect(late.seatIds).toEqual([1]);
+      const seats = (await store.state(S)).seats;
+      expect(seats.slice(0, 3).map((s) => s.status)).toEqual(['AVAILABLE', 'AVAILABLE', 'HELD']);
+      expect((await store.reserveOrder({ ...cmd('alice', [3], T0 + TTL), orderId: 'o-1' })).events).toBe(1);
+      expect((await refusal(store.reserveOrder({ ...cmd('alice', [3]), orderId: 'o-2', scheduleId: 99 }))).code).toBe(
+        'SCHEDULE_NOT_FOUND',
+      );
+      expect((await refusal(store.reserveOrder({ ...cmd('alice', [3, 13]), orderId: 'o-1' }))).code).toBe(
+        'SEAT_NOT_FOUND',
+      );
+    });
+
+    it('releases held and reserved seats of anyone for the service, and forgets their order', async () => {
+      await store.hold(holdCmd('alice', [1, 2]));
+      await store.hold(holdCmd('bob', [3]));
+      await store.reserveOrder({ ...cmd('alice', [1, 2]), orderId: 'order-1' });
+      const released = await store.releaseAny({ scheduleId: S, seatIds: [3, 1], now: T0 + 1_000 });
+      expect(released.events).toBe(2);
+      expect(released.seats).toEqual([
+        { id: 3, row: 'A', number: 3, status: 'AVAILABLE' },
+        { id: 1, row: 'A', number: 1, status: 'AVAILABLE' },
+      ]);
+      const available = await refusal(store.releaseAny({ scheduleId: S, seatIds: [2, 3, 4], now: T0 + 1_000 }));
+      expect(available.code).toBe('NOT_HELD');
+      expect(available.seatIds).toEqual([3, 4]);
+      // The order is forgotten: retrying it is no stale success.
+      const retried = await refusal(store.reserveOrder({ ...cmd('alice', [1, 2], T0 + 2_000), orderId: 'order-1' }));
+      expect(retried.code).toBe('NOT_HELD');
+      expect(retried.seatIds).toEqual([1, 2]);
+      await store.releaseAny({ scheduleId: S, seatIds: [2], now: T0 + 3_000 });
+      await store.hold(holdCmd('alice', [1, 2], T0 + 4_000));
+      expect((await store.reserveOrder({ ...cmd('alice', [2, 1], T0 + 4_000), orderId: 'order-1' })).events).toBe(2);
+      expect((await history()).map((e) => [e.scheduleSeatId, e.status]).slice(5)).toEqual([
+        [3, 'AVAILABLE'],
+        [1, 'AVAILABLE'],
+        [2, 'AVAILABLE'],
+        [1, 'HELD'],
+        [2, 'HELD'],
+        [2, 'RESERVED'],
+        [1, 'RESERVED'],
+      ]);
+      expect((await refusal(store.releaseAny({ scheduleId: 99, seatIds: [1], now: T0 }))).code).toBe(
+        'SCHEDULE_NOT_FOUND',
+      );
+    });
+
+    it('forgets an order only while its id still names the released seat', async () => {
+      await store.hold(holdCmd('alice', [1, 2, 3]));
+      await store.reserveOrder({ ...cmd('alice', [1, 2]), orderId: 'order-1' });
+      await store.releaseAny({ scheduleId: S, seatIds: [1], now: T0 });
+      // The forgotten id is used again for another seat; seat 2 still carries the old one.
+      expect((await store.reserveOrder({ ...cmd('alice', [3]), orderId: 'order-1' })).events).toBe(1);
+      await store.releaseAny({ scheduleId: S, seatIds: [2], now: T0 });
+      expect((await store.reserveOrder({ ...cmd('alice', [3]), orderId: 'order-1' })).events).toBe(0);
+    });
+
     it('keeps state and events in step under concurrent holds of one seat', async () => {
       const attempts = await Promise.allSettled(
         Array.from({ length: 50 }, (_, i) => store.hold(holdCmd(`user${i}`, [6]))),

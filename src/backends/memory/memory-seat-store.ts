@@ -10,7 +10,14 @@ import {
 } from '../../seats/seat.js';
 import { SeatError } from '../../seats/seat-error.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
-import type { HoldCommand, MutationResult, SeatCommand, SeatStore } from '../../seats/seat-store.js';
+import type {
+  HoldCommand,
+  MutationResult,
+  ReleaseAnyCommand,
+  ReserveOrderCommand,
+  SeatCommand,
+  SeatStore,
+} from '../../seats/seat-store.js';
 import type { LocalBus } from './local-bus.js';
 
 interface MutableSeat {
@@ -20,6 +27,10 @@ interface MutableSeat {
   status: SeatStatus;
   holder?: string;
   expiresAt?: number;
+  /** The address a HELD seat was held from, when one was given. */
+  address?: string;
+  /** The order a RESERVED seat was reserved for by `reserveOrder`. */
+  orderId?: string;
 }
 
 interface Schedule {
@@ -28,9 +39,24 @@ interface Schedule {
   readonly seats: MutableSeat[];
   /** Seats currently HELD, so expiry never scans the whole venue. */
   readonly held: Set<MutableSeat>;
+  /** Seats HELD per user and per address, kept by every step that holds or ends a hold. */
+  readonly heldByUser: Map<string, number>;
+  readonly heldByAddress: Map<string, number>;
+  /** `<seat>|<user>` → epoch ms until which that user may not hold that seat; oldest write first. */
+  readonly cooldowns: Map<string, number>;
+  /** Order id → its seat ids, sorted, joined by commas. */
+  readonly orders: Map<string, string>;
 }
 
 type Change = readonly [MutableSeat, SeatStatus];
+
+/** What every mutation names: the schedule, the seats, the time, and the cool-down for the holds it expires. */
+interface Mutation {
+  readonly scheduleId: number;
+  readonly seatIds: readonly number[];
+  readonly now: number;
+  readonly cooldownMs?: number;
+}
 
 /**
  * The embedded seat store. Atomicity comes from JavaScript itself: every mutation checks,
@@ -52,7 +78,16 @@ export class MemorySeatStore implements SeatStore {
     const seats: MutableSeat[] = [];
     for (let id = 1; id <= seatCount(layout); id++)
       seats.push({ id, ...seatPosition(layout, id), status: 'AVAILABLE' });
-    this.schedules.set(scheduleId, { id: scheduleId, layout: { ...layout }, seats, held: new Set() });
+    this.schedules.set(scheduleId, {
+      id: scheduleId,
+      layout: { ...layout },
+      seats,
+      held: new Set(),
+      heldByUser: new Map(),
+      heldByAddress: new Map(),
+      cooldowns: new Map(),
+      orders: new Map(),
+    });
     return 'created';
   }
 
@@ -67,27 +102,39 @@ export class MemorySeatStore implements SeatStore {
 
   async hold(command: HoldCommand): Promise<MutationResult> {
     const { schedule, seats } = this.begin(command);
-    const unavailable = seats.filter(
-      (s) => s.status !== 'AVAILABLE' && !(s.status === 'HELD' && s.holder === command.userId),
-    );
+    const { userId: user, now } = command;
+    const unavailable = seats.filter((s) => s.status !== 'AVAILABLE' && !(s.status === 'HELD' && s.holder === user));
     if (unavailable.length > 0) throw new SeatError('SEATS_UNAVAILABLE', ids(unavailable));
     const fresh = seats.filter((s) => s.status === 'AVAILABLE');
-    if (command.maxPerUser > 0) {
-      let mine = 0;
-      for (const seat of schedule.held) if (seat.holder === command.userId) mine++;
-      if (mine + fresh.length > command.maxPerUser) throw new SeatError('HOLD_LIMIT', ids(fresh));
+    const cooling = fresh.filter((s) => (schedule.cooldowns.get(cooldownKey(s, user)) ?? 0) > now);
+    if (cooling.length > 0) {
+      const until = Math.min(...cooling.map((s) => schedule.cooldowns.get(cooldownKey(s, user))!));
+      throw new SeatError('HOLD_COOLDOWN', ids(cooling), undefined, { retryAfterMs: until - now });
     }
-    const expiresAt = command.now + command.ttlMs;
+    if (command.maxPerUser > 0 && (schedule.heldByUser.get(user) ?? 0) + fresh.length > command.maxPerUser)
+      throw new SeatError('HOLD_LIMIT', ids(fresh));
+    const address = command.address || undefined;
+    const maxPerAddress = command.maxPerAddress ?? 0;
+    if (
+      address !== undefined &&
+      maxPerAddress > 0 &&
+      (schedule.heldByAddress.get(address) ?? 0) + fresh.length > maxPerAddress
+    )
+      throw new SeatError('ADDRESS_HOLD_LIMIT', ids(fresh));
+    const expiresAt = Math.min(now + command.ttlMs, Math.floor(command.notAfter ?? Number.POSITIVE_INFINITY));
     for (const seat of fresh) {
-      seat.holder = command.userId;
+      seat.holder = user;
       seat.expiresAt = expiresAt;
+      seat.address = address;
       schedule.held.add(seat);
+      count(schedule.heldByUser, user, 1);
+      if (address !== undefined) count(schedule.heldByAddress, address, 1);
     }
     return this.commit(
       schedule,
       seats,
       fresh.map((s) => [s, 'HELD'] as const),
-      command.now,
+      now,
     );
   }
 
@@ -95,9 +142,9 @@ export class MemorySeatStore implements SeatStore {
     const { schedule, seats } = this.begin(command);
     this.requireHolder(seats, command.userId, false);
     for (const seat of seats) {
-      seat.holder = undefined;
-      seat.expiresAt = undefined;
-      schedule.held.delete(seat);
+      this.unhold(schedule, seat);
+      this.coolDown(schedule, seat, command.userId, command.now + (command.cooldownMs ?? 0), command.now);
+      free(seat);
     }
     return this.commit(
       schedule,
@@ -111,10 +158,7 @@ export class MemorySeatStore implements SeatStore {
     const { schedule, seats } = this.begin(command);
     this.requireHolder(seats, command.userId, true);
     const held = seats.filter((s) => s.status === 'HELD');
-    for (const seat of held) {
-      seat.expiresAt = undefined;
-      schedule.held.delete(seat);
-    }
+    for (const seat of held) this.unhold(schedule, seat);
     return this.commit(
       schedule,
       seats,
@@ -123,9 +167,54 @@ export class MemorySeatStore implements SeatStore {
     );
   }
 
-  async expireDue(now: number): Promise<number> {
+  async reserveOrder(command: ReserveOrderCommand): Promise<MutationResult> {
+    const { schedule, seats } = this.begin(command);
+    const { orderId } = command;
+    const known = schedule.orders.get(orderId);
+    if (known !== undefined) {
+      if (known !== orderKey(command.seatIds)) throw new SeatError('ORDER_CONFLICT');
+      return this.commit(schedule, seats, [], command.now);
+    }
+    const notHeld = seats.filter((s) => !(s.status === 'HELD' && s.holder === command.userId));
+    if (notHeld.length > 0) throw new SeatError('NOT_HELD', ids(notHeld));
+    for (const seat of seats) {
+      this.unhold(schedule, seat);
+      seat.orderId = orderId;
+    }
+    schedule.orders.set(orderId, orderKey(command.seatIds));
+    return this.commit(
+      schedule,
+      seats,
+      seats.map((s) => [s, 'RESERVED'] as const),
+      command.now,
+    );
+  }
+
+  async releaseAny(command: ReleaseAnyCommand): Promise<MutationResult> {
+    const { schedule, seats } = this.begin(command);
+    const available = seats.filter((s) => s.status === 'AVAILABLE');
+    if (available.length > 0) throw new SeatError('NOT_HELD', ids(available));
+    for (const seat of seats) {
+      if (seat.status === 'HELD') this.unhold(schedule, seat);
+      // Only if the order id still names this seat: a forgotten id may have been used again since.
+      const order = seat.orderId === undefined ? undefined : schedule.orders.get(seat.orderId);
+      if (order !== undefined && `,${order},`.includes(`,${seat.id},`)) schedule.orders.delete(seat.orderId!);
+      free(seat);
+    }
+    return this.commit(
+      schedule,
+      seats,
+      seats.map((s) => [s, 'AVAILABLE'] as const),
+      command.now,
+    );
+  }
+
+  async expireDue(now: number, cooldownMs = 0): Promise<number> {
     let freed = 0;
-    for (const schedule of this.schedules.values()) freed += this.expire(schedule, now);
+    for (const schedule of this.schedules.values()) {
+      trimCooldowns(schedule, now);
+      freed += this.expire(schedule, now, cooldownMs);
+    }
     return freed;
   }
 
@@ -138,11 +227,12 @@ export class MemorySeatStore implements SeatStore {
   }
 
   /** Finds the seats (all or nothing) after expiring the schedule's due holds. */
-  private begin(command: SeatCommand): { schedule: Schedule; seats: MutableSeat[] } {
+  private begin(command: Mutation): { schedule: Schedule; seats: MutableSeat[] } {
     const schedule = this.schedule(command.scheduleId);
     const missing = command.seatIds.filter((id) => !schedule.seats[id - 1]);
     if (missing.length > 0) throw new SeatError('SEAT_NOT_FOUND', missing);
-    this.expire(schedule, command.now);
+    trimCooldowns(schedule, command.now);
+    this.expire(schedule, command.now, command.cooldownMs ?? 0);
     return { schedule, seats: command.seatIds.map((id) => schedule.seats[id - 1]!) };
   }
 
@@ -161,13 +251,14 @@ export class MemorySeatStore implements SeatStore {
     if (notHeld.length > 0) throw new SeatError('NOT_HELD', ids(notHeld));
   }
 
-  private expire(schedule: Schedule, now: number): number {
+  private expire(schedule: Schedule, now: number, cooldownMs: number): number {
     const due: MutableSeat[] = [];
     for (const seat of schedule.held) if (seat.expiresAt! <= now) due.push(seat);
     for (const seat of due) {
-      seat.holder = undefined;
-      seat.expiresAt = undefined;
-      schedule.held.delete(seat);
+      const { holder, expiresAt } = seat;
+      this.unhold(schedule, seat);
+      this.coolDown(schedule, seat, holder!, expiresAt! + cooldownMs, now);
+      free(seat);
     }
     if (due.length > 0)
       this.commit(
@@ -177,6 +268,22 @@ export class MemorySeatStore implements SeatStore {
         now,
       );
     return due.length;
+  }
+
+  /** A HELD seat stops counting as held (its holder stays, for a reservation). */
+  private unhold(schedule: Schedule, seat: MutableSeat): void {
+    if (!schedule.held.delete(seat)) return;
+    count(schedule.heldByUser, seat.holder!, -1);
+    if (seat.address !== undefined) count(schedule.heldByAddress, seat.address, -1);
+    seat.expiresAt = undefined;
+    seat.address = undefined;
+  }
+
+  /** `user` may not hold `seat` again before `until`; nothing to remember when that has passed. */
+  private coolDown(schedule: Schedule, seat: MutableSeat, user: string, until: number, now: number): void {
+    const key = cooldownKey(seat, user);
+    schedule.cooldowns.delete(key); // written again at the end, where the trim expects the newest
+    if (until > now) schedule.cooldowns.set(key, until);
   }
 
   /** Applies the status changes and appends one event per changed seat, in the same step. */
@@ -190,7 +297,7 @@ export class MemorySeatStore implements SeatStore {
     for (const [seat, status] of changes) {
       seat.status = status;
       const event = this.bus.appendNow(scheduleTopic(schedule.id), encodeSeatEvent(schedule.id, seat.id, status, now));
-      eventId = event;
+      eventId = { offset: event.offset, epoch: event.epoch };
     }
     return { seats: seats.map(copy), eventId: eventId ?? this.head(schedule), events: changes.length };
   }
@@ -211,4 +318,37 @@ function copy(seat: MutableSeat): SeatState {
 
 function ids(seats: readonly MutableSeat[]): number[] {
   return seats.map((s) => s.id);
+}
+
+function free(seat: MutableSeat): void {
+  seat.holder = undefined;
+  seat.expiresAt = undefined;
+  seat.address = undefined;
+  seat.orderId = undefined;
+}
+
+function count(counts: Map<string, number>, key: string, delta: number): void {
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next > 0) counts.set(key, next);
+  else counts.delete(key);
+}
+
+function cooldownKey(seat: MutableSeat, user: string): string {
+  return `${seat.id}|${user}`;
+}
+
+/** A set of seats as one text, whatever order it was named in. */
+function orderKey(seatIds: readonly number[]): string {
+  return [...seatIds].sort((a, b) => a - b).join(',');
+}
+
+/**
+ * Forgets cool-downs that have passed, oldest write first, stopping at the first still running:
+ * one written later may end earlier and wait a little longer, but never longer than a cool-down.
+ */
+function trimCooldowns(schedule: Schedule, now: number): void {
+  for (const [key, until] of schedule.cooldowns) {
+    if (until > now) return;
+    schedule.cooldowns.delete(key);
+  }
 }

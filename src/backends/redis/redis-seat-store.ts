@@ -4,22 +4,35 @@ import type { EventId } from '../../protocol/event-id.js';
 import { type Layout, type ScheduleState, type SeatState, seatCount, seatPosition } from '../../seats/seat.js';
 import { SeatError, type SeatErrorCode } from '../../seats/seat-error.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
-import type { HoldCommand, MutationResult, SeatCommand, SeatStore } from '../../seats/seat-store.js';
+import type {
+  HoldCommand,
+  MutationResult,
+  ReleaseAnyCommand,
+  ReserveOrderCommand,
+  SeatCommand,
+  SeatStore,
+} from '../../seats/seat-store.js';
 import { COMMAND_TIMEOUT_MS, type RedisContext, topicKeys } from './redis-context.js';
 import { seatScripts } from './scripts.js';
 
 type Reply = Array<string | number>;
-type Script = (
-  meta: string,
-  stream: string,
-  seats: string,
-  expiry: string,
-  ...args: (string | number)[]
-) => Promise<unknown>;
+type Script = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+
+/** What every mutation names: the schedule, the seats, the time, and the cool-down for the holds it expires. */
+interface Mutation {
+  readonly scheduleId: number;
+  readonly seatIds: readonly number[];
+  readonly now: number;
+  readonly cooldownMs?: number;
+}
 
 /**
  * Seats in Redis, one Lua script per mutation (`lua/seat-*.lua`). Keys of a schedule share the hash tag
- * of its topic, `{schedule:42}`, so the store runs unchanged on Redis Cluster.
+ * of its topic, `{schedule:42}`, so the store runs unchanged on Redis Cluster: next to the bus's
+ * `:meta` and `:stream`, `:seats` (a field per seat not available), `:expiry` (held seats by expiry),
+ * `:cooldown` (`<seat>|<user>` by the end of its cool-down), `:held-by-user` and `:held-by-address`
+ * (counts of held seats) and `:orders` (order id → its sorted seat ids); field formats in seats.lua.
+ * No script writes anything for a schedule that does not exist.
  */
 export class RedisSeatStore implements SeatStore {
   private readonly client: Redis | Cluster;
@@ -33,7 +46,7 @@ export class RedisSeatStore implements SeatStore {
   }
 
   async createSchedule(scheduleId: number, layout: Layout): Promise<'created' | 'unchanged'> {
-    const reply = await this.call('seatCreate', scheduleId, Date.now(), layout.rows, layout.seatsPerRow);
+    const reply = await this.call('seatCreate', scheduleId, Date.now(), 0, layout.rows, layout.seatsPerRow);
     const outcome = reply as 'created' | 'unchanged' | Reply;
     if (typeof outcome !== 'string') throw refusal(outcome);
     return outcome;
@@ -45,7 +58,7 @@ export class RedisSeatStore implements SeatStore {
   }
 
   async state(scheduleId: number): Promise<ScheduleState> {
-    const reply = (await this.call('seatState', scheduleId, Date.now())) as unknown as
+    const reply = (await this.call('seatState', scheduleId, Date.now(), 0)) as unknown as
       | [string, string, number, string, string[]]
       | [];
     if (reply.length === 0) throw new SeatError('SCHEDULE_NOT_FOUND');
@@ -59,7 +72,14 @@ export class RedisSeatStore implements SeatStore {
   }
 
   async hold(command: HoldCommand): Promise<MutationResult> {
-    const result = await this.mutate('seatHold', command, [command.userId, command.ttlMs, command.maxPerUser]);
+    const expiresAt = Math.min(command.now + command.ttlMs, Math.floor(command.notAfter ?? Number.POSITIVE_INFINITY));
+    const result = await this.mutate('seatHold', command, [
+      command.userId,
+      expiresAt,
+      command.maxPerUser,
+      command.address ? encodeURIComponent(command.address) : '',
+      command.maxPerAddress ?? 0,
+    ]);
     // The hold is done; failing to list the schedule for the sweep must not turn it into a 503.
     // If it does fail, the schedule's next mutation still expires the hold.
     if (result.events > 0) await this.client.sadd(this.holdsKey, command.scheduleId).catch(() => undefined);
@@ -67,18 +87,27 @@ export class RedisSeatStore implements SeatStore {
   }
 
   release(command: SeatCommand): Promise<MutationResult> {
-    return this.mutate('seatReleaseOrReserve', command, [command.userId, '0']);
+    return this.mutate('seatRelease', command, [command.userId]);
   }
 
   reserve(command: SeatCommand): Promise<MutationResult> {
-    return this.mutate('seatReleaseOrReserve', command, [command.userId, '1']);
+    return this.mutate('seatReserve', command, [command.userId]);
   }
 
-  async expireDue(now: number): Promise<number> {
+  reserveOrder(command: ReserveOrderCommand): Promise<MutationResult> {
+    return this.mutate('seatReserveOrder', command, [command.userId, encodeURIComponent(command.orderId)]);
+  }
+
+  releaseAny(command: ReleaseAnyCommand): Promise<MutationResult> {
+    return this.mutate('seatReleaseAny', command, []);
+  }
+
+  async expireDue(now: number, cooldownMs = 0): Promise<number> {
     const scheduleIds = await this.ctx.run(() => this.client.smembers(this.holdsKey));
     let freed = 0;
     for (const id of scheduleIds) {
-      const [expired, remaining] = (await this.call('seatExpire', Number(id), now)) as unknown as [number, number];
+      const reply = await this.call('seatExpire', Number(id), now, cooldownMs);
+      const [expired, remaining] = reply as [number, number];
       freed += expired;
       if (remaining === 0) {
         // A hold landing between the script and SREM is caught by the ZCARD that follows;
@@ -95,11 +124,12 @@ export class RedisSeatStore implements SeatStore {
 
   async close(): Promise<void> {}
 
-  private async mutate(script: string, command: SeatCommand, args: (string | number)[]): Promise<MutationResult> {
+  private async mutate(script: string, command: Mutation, args: (string | number)[]): Promise<MutationResult> {
     const reply = (await this.call(
       script,
       command.scheduleId,
       command.now,
+      command.cooldownMs ?? 0,
       ...args,
       ...command.seatIds,
     )) as unknown as Reply;
@@ -114,7 +144,14 @@ export class RedisSeatStore implements SeatStore {
     };
   }
 
-  private call(script: string, scheduleId: number, now: number, ...args: (string | number)[]): Promise<unknown> {
+  /** Runs a seat script: KEYS[1..8] and ARGV[1..10] as seats.lua names them, then the script's own. */
+  private call(
+    script: string,
+    scheduleId: number,
+    now: number,
+    cooldownMs: number,
+    ...args: (string | number)[]
+  ): Promise<unknown> {
     const topic = scheduleTopic(scheduleId);
     const { meta, stream, channel, base } = topicKeys(this.ctx.prefix, topic);
     const run = (this.client as unknown as Record<string, Script>)[script]!;
@@ -125,31 +162,49 @@ export class RedisSeatStore implements SeatStore {
         stream,
         `${base}:seats`,
         `${base}:expiry`,
+        `${base}:cooldown`,
+        `${base}:held-by-user`,
+        `${base}:held-by-address`,
+        `${base}:orders`,
         ...this.ctx.epochArgs(),
         channel,
         scheduleId,
         now,
         new Date(now).toISOString(),
         Date.now() + COMMAND_TIMEOUT_MS,
+        cooldownMs,
         ...args,
       ),
     );
   }
 }
 
-/** A script's refusal `{'err', code, seat ids...}` as the error the caller throws. */
+/**
+ * A script's refusal `{'err', code, seat ids...}` as the error the caller throws; HOLD_COOLDOWN
+ * carries the ms until the earliest seat may be held again before the seat ids.
+ */
 function refusal(reply: Reply): Error {
   // UNAVAILABLE: the request reached Redis after its caller's deadline; the caller answered 503.
   if (reply[1] === 'UNAVAILABLE')
     return new StorageUnavailableError(new Error('request reached Redis after its deadline'));
-  return new SeatError(reply[1] as SeatErrorCode, reply.slice(2).map(Number));
+  const code = reply[1] as SeatErrorCode;
+  if (code === 'HOLD_COOLDOWN')
+    return new SeatError(code, reply.slice(3).map(Number), undefined, { retryAfterMs: Number(reply[2]) });
+  return new SeatError(code, reply.slice(2).map(Number));
 }
 
+/**
+ * A seat from its field: absent (AVAILABLE), `H|<expiresAt>|<address>|<holder>` (or, written before
+ * addresses were kept, `H|<expiresAt>|<holder>`) or `R|<orderId>|<holder>`. The holder comes last
+ * and may contain `|`; addresses and order ids are stored percent-encoded and never do.
+ */
 function toSeat(layout: Layout, id: number, field: string): SeatState {
   const position = seatPosition(layout, id);
   if (!field) return { id, ...position, status: 'AVAILABLE' };
-  const [kind, expiresAt, holder] = field.split('|') as [string, string, string];
-  return kind === 'H'
-    ? { id, ...position, status: 'HELD', holder, expiresAt: Number(expiresAt) }
-    : { id, ...position, status: 'RESERVED', holder };
+  if (field.startsWith('H|')) {
+    const [, expiresAt, holder] = (/^H\|(\d+)\|[^|]*\|(.*)$/s.exec(field) ?? /^H\|(\d+)\|(.*)$/s.exec(field))!;
+    return { id, ...position, status: 'HELD', holder: holder!, expiresAt: Number(expiresAt) };
+  }
+  const [, holder] = /^R\|[^|]*\|(.*)$/s.exec(field)!;
+  return { id, ...position, status: 'RESERVED', holder: holder! };
 }

@@ -28,14 +28,20 @@ export const busScripts = () =>
     busReadAfter: { numberOfKeys: 2, lua: compose('bus-read-after', 'topic') },
   }) satisfies Record<string, ScriptDefinition>;
 
-/** The seat store's scripts: keys meta, stream, seats and expiry of one schedule. */
+/**
+ * The seat store's scripts: keys meta, stream, seats, expiry, cooldown, held-by-user,
+ * held-by-address and orders of one schedule (see seats.lua).
+ */
 export const seatScripts = () =>
   ({
-    seatHold: { numberOfKeys: 4, lua: compose('seat-hold', 'topic', 'seats') },
-    seatReleaseOrReserve: { numberOfKeys: 4, lua: compose('seat-release-or-reserve', 'topic', 'seats') },
-    seatCreate: { numberOfKeys: 4, lua: compose('seat-create', 'topic', 'seats') },
-    seatState: { numberOfKeys: 4, lua: compose('seat-state', 'topic', 'seats') },
-    seatExpire: { numberOfKeys: 4, lua: compose('seat-expire', 'topic', 'seats') },
+    seatCreate: { numberOfKeys: 8, lua: compose('seat-create', 'topic', 'seats') },
+    seatState: { numberOfKeys: 8, lua: compose('seat-state', 'topic', 'seats') },
+    seatHold: { numberOfKeys: 8, lua: compose('seat-hold', 'topic', 'seats') },
+    seatRelease: { numberOfKeys: 8, lua: compose('seat-release', 'topic', 'seats') },
+    seatReserve: { numberOfKeys: 8, lua: compose('seat-reserve', 'topic', 'seats') },
+    seatReserveOrder: { numberOfKeys: 8, lua: compose('seat-reserve-order', 'topic', 'seats') },
+    seatReleaseAny: { numberOfKeys: 8, lua: compose('seat-release-any', 'topic', 'seats') },
+    seatExpire: { numberOfKeys: 8, lua: compose('seat-expire', 'topic', 'seats') },
   }) satisfies Record<string, ScriptDefinition>;
 
 /** The window counters' script (rate limits). */
