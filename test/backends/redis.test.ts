@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.js';
 import { memoryBackend } from '../../src/backends/memory/memory-backend.js';
 import { redisBackend } from '../../src/backends/redis/redis-backend.js';
+import { SeatError } from '../../src/seats/seat-error.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
 import {
   dropPrefixes,
@@ -69,6 +70,85 @@ describe.skipIf(!enabled)('Redis', () => {
     expect(memory).toHaveLength(17);
     expect(await run(await backend(1000))).toEqual(memory);
   });
+  it('writes nothing for a schedule or topic that does not exist', async () => {
+    const prefix = uniquePrefix('ghosts');
+    const b = await backend(1000, prefix);
+    const redis = new Redis(url!);
+    const keys = async () => {
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        found.push(...batch);
+        cursor = next;
+      } while (cursor !== '0');
+      return found.sort();
+    };
+    try {
+      // One real schedule with a hold, so the sweep's set of schedules exists throughout.
+      await b.store.createSchedule(1, { rows: 2, seatsPerRow: 3 });
+      await b.store.hold({
+        scheduleId: 1,
+        userId: 'u',
+        seatIds: [1],
+        now: Date.now(),
+        ttlMs: 3_600_000,
+        maxPerUser: 0,
+      });
+      const before = await keys();
+      expect(before.length).toBeGreaterThan(4);
+      const refusals: string[] = [];
+      const refused = (promise: Promise<unknown>) =>
+        promise.then(
+          () => refusals.push('none'),
+          (e: unknown) => refusals.push(e instanceof SeatError ? e.code : String(e)),
+        );
+      for (let i = 0; i < 200; i++) {
+        const scheduleId = 1_000 + i;
+        const topic = scheduleTopic(scheduleId);
+        const now = Date.now();
+        const seat = { scheduleId, userId: 'u', seatIds: [1], now, cooldownMs: 1_000 };
+        switch (i % 9) {
+          case 0:
+            await refused(b.store.state(scheduleId));
+            break;
+          case 1:
+            await refused(b.store.hold({ ...seat, ttlMs: 60_000, maxPerUser: 2, address: 'a', maxPerAddress: 2 }));
+            break;
+          case 2:
+            await refused(b.store.release(seat));
+            break;
+          case 3:
+            await refused(b.store.reserve(seat));
+            break;
+          case 4:
+            await refused(b.store.reserveOrder({ ...seat, orderId: 'o' }));
+            break;
+          case 5:
+            await refused(b.store.releaseAny(seat));
+            break;
+          case 6:
+            // The sweep meets a schedule id that names no schedule.
+            await redis.sadd(`${prefix}schedules-with-holds`, scheduleId);
+            expect(await b.store.expireDue(now, 1_000)).toBe(0);
+            break;
+          case 7:
+            expect((await b.bus.head(topic)).offset).toBe(0);
+            break;
+          default:
+            expect((await b.bus.readAfter(topic, { offset: 0, epoch: (await b.bus.head(topic)).epoch })).kind).toBe(
+              'unavailable',
+            );
+        }
+      }
+      expect(new Set(refusals)).toEqual(new Set(['SCHEDULE_NOT_FOUND']));
+      expect(await keys()).toEqual(before);
+      expect(await redis.smembers(`${prefix}schedules-with-holds`)).toEqual(['1']);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('keeps counts, cool-downs and orders as small data of the schedule, under its hash tag', async () => {
     const prefix = uniquePrefix('layout');
     const b = await backend(1000, prefix);

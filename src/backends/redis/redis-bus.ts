@@ -193,6 +193,8 @@ export class RedisBus implements EventBus {
       const { meta } = topicKeys(this.ctx.prefix, topic);
       try {
         const [offset, epoch] = await this.ctx.client.hmget(meta, 'offset', 'epoch');
+        // A topic never written has nothing to catch up on (and its head is a fresh epoch each time).
+        if (epoch === null) continue;
         if (epoch !== live.epoch || Number(offset ?? 0) > live.last) this.catchUp(topic);
       } catch {
         return; // Redis unreachable: the next round tries again

@@ -6,7 +6,9 @@
 -- ARGV[6]  after: epoch
 --
 -- Returns {} when the id cannot be resumed from (another epoch, before the epoch began, ahead of
--- the head, or trimmed from the Stream), else {epoch, offset, data, offset, data, ...}.
+-- the head, or trimmed from the Stream, or a topic never written: no meta hash, and none is
+-- created), else {epoch, offset, data, offset, data, ...}.
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
 local epoch = topic_epoch(KEYS[1])
 if epoch ~= ARGV[6] then return {} end
 local head = tonumber(redis.call('HGET', KEYS[1], 'offset') or '0')
