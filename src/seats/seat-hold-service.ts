@@ -8,9 +8,24 @@ export interface SeatHoldOptions {
   maxHoldPerUser: number;
   /** How often due holds are swept; a mutation also expires its schedule's due holds itself. */
   sweepMs: number;
+  /**
+   * After a user's hold ends (the user released it, or it expired), that user may not hold that
+   * seat again for this long; 0 (the default) = off. A service release starts none.
+   */
+  cooldownMs?: number;
   clock?: () => number;
   /** Told about a sweep that failed (say, Redis unreachable); the next sweep tries again. */
   onSweepError?: (error: unknown) => void;
+}
+
+/** What a hold knows of the caller beyond its user id. */
+export interface HoldContext {
+  /** Epoch ms the hold may not outlive: the expiry of the credential that makes it. */
+  readonly notAfter?: number;
+  /** The client's address, counted against `maxPerAddress`. */
+  readonly address?: string;
+  /** Most seats one address may hold per schedule across its users; 0/undefined = no limit. */
+  readonly maxPerAddress?: number;
 }
 
 export interface SeatChange {
@@ -24,9 +39,13 @@ export interface SeatChange {
   readonly events: number;
 }
 
-/** The seat domain as the outside sees it: hold, release, reserve, and expiry over time. */
+/**
+ * The seat domain as the outside sees it: the buyer holds, releases (and, for now, reserves); the
+ * service reserves orders and releases any seat; holds expire over time.
+ */
 export class SeatHoldService {
   private readonly clock: () => number;
+  private readonly cooldownMs: number;
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping = false;
 
@@ -35,6 +54,7 @@ export class SeatHoldService {
     private readonly options: SeatHoldOptions,
   ) {
     this.clock = options.clock ?? Date.now;
+    this.cooldownMs = options.cooldownMs ?? 0;
   }
 
   createSchedule(scheduleId: number, layout: Layout): Promise<'created' | 'unchanged'> {
@@ -45,34 +65,66 @@ export class SeatHoldService {
     return this.store.state(scheduleId);
   }
 
-  async hold(scheduleId: number, userId: string, seatIds: readonly number[]): Promise<SeatChange> {
+  async hold(
+    scheduleId: number,
+    userId: string,
+    seatIds: readonly number[],
+    context: HoldContext = {},
+  ): Promise<SeatChange> {
     const result = await this.store.hold({
       scheduleId,
       userId,
       seatIds,
       now: this.clock(),
+      cooldownMs: this.cooldownMs,
       ttlMs: this.options.holdTtlMs,
       maxPerUser: this.options.maxHoldPerUser,
+      notAfter: context.notAfter,
+      address: context.address,
+      maxPerAddress: context.maxPerAddress,
     });
     const expiresAt = Math.min(...result.seats.map((s) => s.expiresAt ?? Infinity));
     return { ...change(scheduleId, 'HELD', result), expiresAt };
   }
 
+  /** The buyer releases seats it holds; it may not hold them again for the cool-down. */
   async release(scheduleId: number, userId: string, seatIds: readonly number[]): Promise<SeatChange> {
     return change(
       scheduleId,
       'AVAILABLE',
-      await this.store.release({ scheduleId, userId, seatIds, now: this.clock() }),
+      await this.store.release({ scheduleId, userId, seatIds, now: this.clock(), cooldownMs: this.cooldownMs }),
     );
   }
 
+  /** The buyer reserves seats it holds (without an order). */
   async reserve(scheduleId: number, userId: string, seatIds: readonly number[]): Promise<SeatChange> {
-    return change(scheduleId, 'RESERVED', await this.store.reserve({ scheduleId, userId, seatIds, now: this.clock() }));
+    return change(
+      scheduleId,
+      'RESERVED',
+      await this.store.reserve({ scheduleId, userId, seatIds, now: this.clock(), cooldownMs: this.cooldownMs }),
+    );
+  }
+
+  /** The service reserves seats `userId` holds, for an order; idempotent per order id. */
+  async reserveOrder(
+    scheduleId: number,
+    userId: string,
+    seatIds: readonly number[],
+    orderId: string,
+  ): Promise<SeatChange> {
+    const command = { scheduleId, userId, seatIds, orderId, now: this.clock(), cooldownMs: this.cooldownMs };
+    return change(scheduleId, 'RESERVED', await this.store.reserveOrder(command));
+  }
+
+  /** The service frees held or reserved seats of anyone (a cancelled payment, a refund); no cool-down. */
+  async releaseAny(scheduleId: number, seatIds: readonly number[]): Promise<SeatChange> {
+    const command = { scheduleId, seatIds, now: this.clock(), cooldownMs: this.cooldownMs };
+    return change(scheduleId, 'AVAILABLE', await this.store.releaseAny(command));
   }
 
   /** Expires due holds now; the sweeper calls it, tests may too. */
   expireDue(): Promise<number> {
-    return this.store.expireDue(this.clock());
+    return this.store.expireDue(this.clock(), this.cooldownMs);
   }
 
   start(): void {
