@@ -3,6 +3,7 @@
  * start-up, so a typo fails loudly before the server accepts a connection.
  */
 
+import { isIP } from 'node:net';
 import type { HeartbeatStyle } from './protocol/sse-frames.js';
 
 export type { HeartbeatStyle };
@@ -22,13 +23,14 @@ export interface Config {
   sseBufferLimitBytes: number;
   /** Undefined: a random secret per process (sessions do not survive a restart). */
   sessionSecret: string | undefined;
-  /** Undefined: the admin routes are off. */
+  /** The service credential (a bearer token); undefined: only a service JWT is one. */
   adminToken: string | undefined;
   maxSeatsPerRequest: number;
   /** 0 = no limit. */
   maxHoldPerUser: number;
   logLevel: LogLevel;
-  demoSchedule: boolean;
+  /** The demo schedule and its checkout route (`DEMO`, or its alias `DEMO_SCHEDULE`). */
+  demo: boolean;
   /** Redis connection URL; unset (and no cluster nodes) = the embedded memory backend. */
   redisUrl: string | undefined;
   /** Redis Cluster seed nodes (`host:port`); takes precedence over redisUrl. */
@@ -37,6 +39,49 @@ export interface Config {
   redisKeyPrefix: string;
   /** How long SIGTERM waits for streams to close before the process exits anyway. */
   shutdownGraceMs: number;
+
+  // The trust boundary (docs/security.md).
+  /** Guest sessions (`POST /api/session`): for the demo and anonymous sales. */
+  guestSessions: boolean;
+  guestSessionTtlMs: number;
+  /** HS256 secret shared with the operator's identity provider. */
+  authJwtSecret: string | undefined;
+  /** The provider's JWKS (RS256 / ES256). */
+  authJwksUrl: string | undefined;
+  authJwtIssuer: string | undefined;
+  authJwtAudience: string | undefined;
+  /** The claim whose value `service` makes a JWT the service credential. */
+  authRoleClaim: string;
+  /** A cookie that carries the operator's JWT (browsers' EventSource cannot set headers). */
+  authCookieName: string | undefined;
+  /** After a user's hold ends (released, expired), that user may not hold the seat again for this long; 0 = off. */
+  holdCooldownMs: number;
+  /** Guest mode: most seats one client address may hold per schedule across its sessions; 0 = off. */
+  maxHoldPerIp: number;
+  /** Every rate limit and per-address cap; off for load tests. */
+  rateLimits: boolean;
+  /** Per minute and client address. */
+  sessionsPerMinute: number;
+  /** Per minute and user. */
+  mutationsPerUserPerMinute: number;
+  /** Per minute and client address. */
+  mutationsPerIpPerMinute: number;
+  /** `GET …/seats` per minute and client address. */
+  readsPerMinute: number;
+  /** Failed service or admin authentications per minute and client address. */
+  authFailuresPerMinute: number;
+  /** Open SSE streams per client address, per instance. */
+  maxStreamsPerIp: number;
+  /** Whether X-Forwarded-* are believed: false, a hop count, or the proxies' addresses / CIDRs. */
+  trustProxy: boolean | number | string[];
+  /** Origins, besides the page's own, from which cookie-authenticated mutations are accepted. */
+  corsOrigins: string[];
+  /** Bearer credential of `/metrics`; unset: `/metrics` answers 404. */
+  metricsToken: string | undefined;
+  /** A request's headers must arrive within this long. */
+  headersTimeoutMs: number;
+  /** A request (headers and body) must arrive within this long; streams are responses and are not cut. */
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -61,11 +106,33 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   maxSeatsPerRequest: 20,
   maxHoldPerUser: 10,
   logLevel: 'info',
-  demoSchedule: true,
+  demo: true,
   shutdownGraceMs: 5_000,
   redisUrl: undefined,
   redisClusterNodes: undefined,
   redisKeyPrefix: 'seatstream:',
+  guestSessions: true,
+  guestSessionTtlMs: 24 * 60 * 60_000,
+  authJwtSecret: undefined,
+  authJwksUrl: undefined,
+  authJwtIssuer: undefined,
+  authJwtAudience: undefined,
+  authRoleClaim: 'role',
+  authCookieName: undefined,
+  holdCooldownMs: 60_000,
+  maxHoldPerIp: 40,
+  rateLimits: true,
+  sessionsPerMinute: 30,
+  mutationsPerUserPerMinute: 60,
+  mutationsPerIpPerMinute: 600,
+  readsPerMinute: 600,
+  authFailuresPerMinute: 10,
+  maxStreamsPerIp: 100,
+  trustProxy: false,
+  corsOrigins: [],
+  metricsToken: undefined,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 10_000,
 });
 
 function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -131,7 +198,7 @@ function keyPrefix(env: Env, fallback: string): string {
 
 export function loadConfig(env: Env = process.env): Config {
   const d = defaultConfig;
-  return {
+  const config: Config = {
     port: int(env, 'PORT', d.port, 0, 65_535),
     host: env.HOST?.trim() || d.host,
     heartbeatMs: int(env, 'HEARTBEAT_MS', d.heartbeatMs, 100),
@@ -147,10 +214,87 @@ export function loadConfig(env: Env = process.env): Config {
     maxSeatsPerRequest: int(env, 'MAX_SEATS_PER_REQUEST', d.maxSeatsPerRequest, 1, 1_000),
     maxHoldPerUser: int(env, 'MAX_HOLD_PER_USER', d.maxHoldPerUser, 0),
     logLevel: oneOf(env, 'LOG_LEVEL', d.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    demoSchedule: bool(env, 'DEMO_SCHEDULE', d.demoSchedule),
+    // DEMO_SCHEDULE is the older name: it counts only while DEMO is unset (or empty).
+    demo: bool(env, env.DEMO?.trim() ? 'DEMO' : 'DEMO_SCHEDULE', d.demo),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', d.shutdownGraceMs, 0, 120_000),
     redisUrl: redisUrl(env),
     redisClusterNodes: clusterNodes(env),
     redisKeyPrefix: keyPrefix(env, d.redisKeyPrefix),
+    guestSessions: bool(env, 'GUEST_SESSIONS', d.guestSessions),
+    guestSessionTtlMs: int(env, 'GUEST_SESSION_TTL_MS', d.guestSessionTtlMs, 60_000, 30 * 24 * 60 * 60_000),
+    authJwtSecret: secret(env, 'AUTH_JWT_SECRET', 32),
+    authJwksUrl: url(env, 'AUTH_JWKS_URL'),
+    authJwtIssuer: text(env, 'AUTH_JWT_ISSUER'),
+    authJwtAudience: text(env, 'AUTH_JWT_AUDIENCE'),
+    authRoleClaim: text(env, 'AUTH_ROLE_CLAIM') ?? d.authRoleClaim,
+    authCookieName: cookieName(env, 'AUTH_COOKIE_NAME'),
+    holdCooldownMs: int(env, 'HOLD_COOLDOWN_MS', d.holdCooldownMs, 0, 24 * 60 * 60_000),
+    maxHoldPerIp: int(env, 'MAX_HOLD_PER_IP', d.maxHoldPerIp, 0),
+    rateLimits: bool(env, 'RATE_LIMITS', d.rateLimits),
+    sessionsPerMinute: int(env, 'RATE_LIMIT_SESSIONS', d.sessionsPerMinute, 1),
+    mutationsPerUserPerMinute: int(env, 'RATE_LIMIT_MUTATIONS_PER_USER', d.mutationsPerUserPerMinute, 1),
+    mutationsPerIpPerMinute: int(env, 'RATE_LIMIT_MUTATIONS_PER_IP', d.mutationsPerIpPerMinute, 1),
+    readsPerMinute: int(env, 'RATE_LIMIT_READS', d.readsPerMinute, 1),
+    authFailuresPerMinute: int(env, 'RATE_LIMIT_AUTH_FAILURES', d.authFailuresPerMinute, 1),
+    maxStreamsPerIp: int(env, 'MAX_STREAMS_PER_IP', d.maxStreamsPerIp, 1),
+    trustProxy: trustProxy(env),
+    corsOrigins: origins(env),
+    metricsToken: secret(env, 'METRICS_TOKEN', 16),
+    headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 1_000, 120_000),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 1_000, 600_000),
   };
+  // One source of keys: a JWKS URL beside a shared secret would leave one of them silently unused.
+  if (config.authJwtSecret && config.authJwksUrl) {
+    throw new ConfigError('Set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
+  }
+  return config;
+}
+
+function text(env: Env, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  return raw;
+}
+
+function cookieName(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new ConfigError(`${name} must be a cookie name`);
+  return raw;
+}
+
+/** `off` (default), a hop count, or a comma-separated list of proxy addresses / CIDRs. */
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === undefined || ['off', 'false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((a) => a.trim());
+  for (const entry of list) {
+    const [address = '', bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || rest.length > 0) {
+      throw new ConfigError(`TRUST_PROXY must be off, a hop count (0-99), or addresses / CIDRs, got "${entry}"`);
+    }
+  }
+  return list;
+}
+
+function origins(env: Env): string[] {
+  const raw = text(env, 'CORS_ORIGINS');
+  if (raw === undefined) return [];
+  return raw.split(',').map((origin) => {
+    const trimmed = origin.trim();
+    if (!/^https?:\/\/[^/\s]+$/.test(trimmed)) {
+      throw new ConfigError(`CORS_ORIGINS must be origins like https://tickets.example, got "${trimmed}"`);
+    }
+    return trimmed;
+  });
 }

@@ -108,7 +108,10 @@ export function startSeatstream(env: Record<string, string> = {}): Promise<Serve
     {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      DEMO_SCHEDULE: 'off',
+      DEMO: 'off',
+      // The benchmark's own traffic comes from one address: limits would measure themselves.
+      RATE_LIMITS: 'off',
+      HOLD_COOLDOWN_MS: '0',
       ADMIN_TOKEN,
       SESSION_SECRET: 'bench-session-secret-0123456789-abcdef',
       MAX_HOLD_PER_USER: '0',

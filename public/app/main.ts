@@ -2,11 +2,12 @@
  * seatstream demo page: a live seat map on the seatstream client (src/client). Bundled by
  * `npm run build:client` into public/build/app.js.
  */
-import { ApiError, SeatstreamClient, type SeatOperation, type SeatView } from '../../src/client/index.js';
+import { SeatstreamClient, type SeatOperation, type SeatView } from '../../src/client/index.js';
 import { ConnectionBadge } from './connection-badge.js';
 import { byId, formatTime, frameBatcher, seatName } from './dom.js';
 import { EventsPanel } from './events-panel.js';
 import { HoldsPanel } from './holds-panel.js';
+import { errorMessage } from './messages.js';
 import { SeatMapView } from './seat-map-view.js';
 import { Toast } from './toast.js';
 
@@ -23,6 +24,7 @@ byId('schedule-id').textContent = String(scheduleId);
 document.title = `seatstream · schedule ${scheduleId}`;
 
 // Silent for 2.5 heartbeats (HEARTBEAT_MS is 30 s by default): the connection is dead, reconnect.
+// "Reserve my seats" goes through the demo's checkout (the client's default checkoutPath).
 const client = new SeatstreamClient({ schedules: scheduleId, idleTimeoutMs: 75_000 });
 window.seatstream = client;
 
@@ -81,7 +83,16 @@ client.on('heartbeat', ({ timestamp }) => {
 });
 client.on('error', (error) => toast.show(error.message, 'error'));
 
-const verbs: Record<SeatOperation, string> = { hold: 'Held', release: 'Released', reserve: 'Reserved' };
+const verbs: Record<SeatOperation, string> = { hold: 'Held', release: 'Released', checkout: 'Reserved' };
+
+function seatNames(ids: number[]): string {
+  return ids
+    .map((id) => {
+      const seat = client.seat(id);
+      return seat ? seatName(seat) : `#${id}`;
+    })
+    .join(', ');
+}
 
 async function act(operation: SeatOperation, seatIds: number[]): Promise<void> {
   for (const id of seatIds) pending.add(id);
@@ -93,16 +104,7 @@ async function act(operation: SeatOperation, seatIds: number[]): Promise<void> {
     const until = operation === 'hold' && result.expiresAt ? ` until ${formatTime(result.expiresAt)}` : '';
     toast.show(`${verbs[operation]} ${names}${until}`);
   } catch (error) {
-    let message = error instanceof Error ? error.message : String(error);
-    if (error instanceof ApiError && error.seatIds.length > 0) {
-      message += ` (${error.seatIds
-        .map((id) => {
-          const seat = client.seat(id);
-          return seat ? seatName(seat) : `#${id}`;
-        })
-        .join(', ')})`;
-    }
-    toast.show(message, 'error');
+    toast.show(errorMessage(error, operation, seatNames), 'error');
   } finally {
     for (const id of seatIds) pending.delete(id);
     map.setPending(seatIds, false);
@@ -120,7 +122,7 @@ byId('reserve').addEventListener('click', async () => {
   if (held.length === 0) return;
   holds.setBusy(true);
   try {
-    await act('reserve', held);
+    await act('checkout', held);
   } finally {
     holds.setBusy(false);
     refreshHolds();

@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Caller, Via } from './caller.js';
 import type { GuestTokens } from './guest-tokens.js';
 import { looksLikeGuestToken } from './guest-tokens.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 import type { RevocationList } from './revocations.js';
+import { sameSecret } from './same-secret.js';
 
 export interface IdentityOptions {
   /** Undefined: guest sessions are off (tokens are refused too). */
@@ -21,19 +21,15 @@ export interface IdentityOptions {
  * 401 rather than treating it as no credential at all.
  */
 export class Identity {
-  private readonly serviceDigest: Buffer | undefined;
-
-  constructor(private readonly options: IdentityOptions) {
-    this.serviceDigest = options.serviceToken === undefined ? undefined : digest(options.serviceToken);
-  }
+  constructor(private readonly options: IdentityOptions) {}
 
   get guestSessions(): boolean {
     return this.options.guests !== undefined;
   }
 
   async resolve(token: string, via: Via, now = Date.now()): Promise<Caller | undefined> {
-    // Digests have one length whatever was sent, so the comparison takes the same time for all.
-    if (this.serviceDigest && via === 'bearer' && timingSafeEqual(digest(token), this.serviceDigest)) {
+    const { serviceToken } = this.options;
+    if (serviceToken !== undefined && via === 'bearer' && sameSecret(token, serviceToken)) {
       return { role: 'service', via };
     }
     const { guests, jwt, revocations } = this.options;
@@ -55,8 +51,4 @@ export class Identity {
     await this.options.revocations.revoke(guest.id, guest.expiresAt);
     return true;
   }
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }

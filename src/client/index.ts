@@ -11,7 +11,7 @@ export {
   type SnapshotEvent,
   type ResyncEvent,
 } from './seatstream-client.js';
-export { SeatApi, type SeatApiOptions } from './seat-api.js';
+export { SeatApi, DEMO_CHECKOUT_PATH, type SeatApiOptions } from './seat-api.js';
 export {
   Connection,
   CONNECTING,

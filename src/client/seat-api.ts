@@ -14,10 +14,21 @@ export interface SeatApiOptions {
   autoSession?: boolean;
   /** Called whenever a session is started (the caller's seats may belong to another user now). */
   onSession?: (session: Session) => void;
+  /**
+   * Where `checkout` posts `{ seatIds }`: a path under `baseUrl`, or an absolute URL. Default: the
+   * demo's checkout (`/api/demo/schedules/:id/checkout`, only while the server runs with `DEMO` on).
+   * An operator's page points it at its own checkout, which takes payment and then calls the
+   * service's reserve; it must answer like the API's mutations (`{ scheduleId, status, seats,
+   * eventId, events }`). It gets the same `Authorization: Bearer` as the API.
+   */
+  checkoutPath?: (scheduleId: number) => string;
 }
 
+/** The demo's checkout: it stands in for an operator's, so the demo page can reserve. */
+export const DEMO_CHECKOUT_PATH = (scheduleId: number): string => `/api/demo/schedules/${scheduleId}/checkout`;
+
 /**
- * The request / response side of seatstream: sessions, the seat map, hold / release / reserve.
+ * The request / response side of seatstream: sessions, the seat map, hold / release / checkout.
  * Errors are typed: `ApiError` (an error status, with the body's `error` code and `seatIds`),
  * `NetworkError` (no answer), `ProtocolError` (an answer that is not the API's).
  */
@@ -26,6 +37,7 @@ export class SeatApi {
   private readonly fetchFn: typeof fetch;
   private readonly credentials: RequestCredentials;
   private readonly autoSession: boolean;
+  private readonly checkoutPath: (scheduleId: number) => string;
   private sessionToken: string | undefined;
 
   constructor(private readonly options: SeatApiOptions = {}) {
@@ -35,6 +47,7 @@ export class SeatApi {
     this.fetchFn = fetchFn.bind(globalThis);
     this.credentials = options.credentials ?? 'same-origin';
     this.autoSession = options.autoSession ?? true;
+    this.checkoutPath = options.checkoutPath ?? DEMO_CHECKOUT_PATH;
     this.sessionToken = options.token;
   }
 
@@ -43,8 +56,9 @@ export class SeatApi {
     return this.sessionToken;
   }
 
+  /** A path under `baseUrl`; an absolute URL (an operator's checkout elsewhere) as it is. */
   url(path: string): string {
-    return this.baseUrl + path;
+    return /^https?:\/\//i.test(path) ? path : this.baseUrl + path;
   }
 
   /** Starts a guest session (or keeps the one the cookie names) and uses its token from now on. */
@@ -55,6 +69,20 @@ export class SeatApi {
     this.sessionToken = session.token;
     this.options.onSession?.(session);
     return session;
+  }
+
+  /**
+   * Logs the session out: the server refuses its token from now on, on every instance, and clears
+   * the session cookie. The token is forgotten here too; the next mutation starts a new session
+   * (with `autoSession`).
+   */
+  async logout(): Promise<void> {
+    try {
+      await this.request('DELETE', '/api/session', undefined, false);
+    } finally {
+      // Even when the request failed, this client must not go on acting as the old session.
+      this.sessionToken = undefined;
+    }
   }
 
   /** The seat map (with `mine` / `expiresAt` on my seats when there is a session) and its last event id. */
@@ -72,8 +100,12 @@ export class SeatApi {
     return this.mutate('release', scheduleId, seatIds);
   }
 
-  reserve(scheduleId: number, seatIds: readonly number[]): Promise<SeatChangeResult> {
-    return this.mutate('reserve', scheduleId, seatIds);
+  /**
+   * Buys my held seats: posts them to the checkout (`checkoutPath`); they come back RESERVED.
+   * All or nothing: seats not held by me are NOT_HELD.
+   */
+  checkout(scheduleId: number, seatIds: readonly number[]): Promise<SeatChangeResult> {
+    return this.mutate('checkout', scheduleId, seatIds);
   }
 
   private async mutate(
@@ -81,12 +113,9 @@ export class SeatApi {
     scheduleId: number,
     seatIds: readonly number[],
   ): Promise<SeatChangeResult> {
-    const { body } = await this.request(
-      'POST',
-      `/api/schedules/${scheduleId}/seats/${operation}`,
-      { seatIds: [...seatIds] },
-      this.autoSession,
-    );
+    const path =
+      operation === 'checkout' ? this.checkoutPath(scheduleId) : `/api/schedules/${scheduleId}/seats/${operation}`;
+    const { body } = await this.request('POST', path, { seatIds: [...seatIds] }, this.autoSession);
     const result = body as SeatChangeResult;
     if (!result || !Array.isArray(result.seats) || typeof result.eventId !== 'string') {
       throw new ProtocolError(`POST ${operation}: unexpected answer`);
@@ -120,7 +149,7 @@ export class SeatApi {
       await this.startSession();
       return this.request(method, path, json, false);
     }
-    if (!response.ok) throw apiErrorOf(response.status, text);
+    if (!response.ok) throw apiErrorOf(response.status, text, response.headers);
     try {
       return { body: text ? JSON.parse(text) : undefined, headers: response.headers };
     } catch {

@@ -41,7 +41,7 @@ export type ApplyOutcome =
 /**
  * One schedule's seat map as a client sees it: a snapshot, then every later event in id order,
  * each exactly once. It also remembers which seats are this client's (`mine`), which the public
- * stream never says, from the client's own hold / release / reserve answers and from
+ * stream never says, from the client's own hold / release / checkout answers and from
  * `GET …/seats` with a session.
  *
  * A mutation's answer can arrive before the stream delivers its events. Its seats are applied at
@@ -148,8 +148,12 @@ export class ScheduleSeatMap {
     };
   }
 
-  /** Applies the answer of my own hold / release / reserve. */
-  applyResult(result: SeatChangeResult): SeatChange[] {
+  /**
+   * Applies the answer of my own hold / release / checkout. `mine: true`: its seats that are not
+   * AVAILABLE are mine whatever the answer says (a checkout reserves only my own held seats, and
+   * an operator's checkout may pass on the service's answer, which has no `mine`).
+   */
+  applyResult(result: SeatChangeResult, options: { mine?: boolean } = {}): SeatChange[] {
     const id = parseEventId(result.eventId);
     const streamIsAhead = id !== undefined && isNotNewer(id, this.position);
     const changes: SeatChange[] = [];
@@ -157,14 +161,14 @@ export class ScheduleSeatMap {
       const current = this.byId.get(seat.id);
       if (!current || !isSeatStatus(seat.status)) continue;
       const expiresAt = seat.expiresAt ? Date.parse(seat.expiresAt) : undefined;
+      const mine = seat.mine === true || (options.mine === true && seat.status !== 'AVAILABLE');
       let change: SeatChange | undefined;
       if (streamIsAhead) {
         // The map already reflects this answer or later: only learn whose seats they are.
-        if (current.status === seat.status)
-          change = this.update(current, current.status, seat.mine === true, expiresAt, 'response');
+        if (current.status === seat.status) change = this.update(current, current.status, mine, expiresAt, 'response');
       } else {
         if (id) this.versions.set(seat.id, id);
-        change = this.update(current, seat.status, seat.mine === true, expiresAt, 'response');
+        change = this.update(current, seat.status, mine, expiresAt, 'response');
       }
       if (change) changes.push(change);
     }
@@ -193,6 +197,18 @@ export class ScheduleSeatMap {
           change = this.update(seat, seat.status, false, undefined, 'sync');
         }
       }
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  /** After a logout: no seat is mine any more (statuses stay as the stream says). */
+  forgetMine(): SeatChange[] {
+    const changes: SeatChange[] = [];
+    for (const seat of this.byId.values()) {
+      if (!seat.mine) continue;
+      // Versions stay: they still keep older stream events from undoing a newer status.
+      const change = this.update(seat, seat.status, false, undefined, 'sync');
       if (change) changes.push(change);
     }
     return changes;

@@ -10,6 +10,7 @@ import {
   isSeatStatus,
   type SeatChangeResult,
   type SeatEventData,
+  type SeatOperation,
   type SeatStatus,
   type SeatView,
   type Session,
@@ -30,6 +31,8 @@ export interface SeatstreamClientOptions {
   fetch?: typeof fetch;
   /** A session token to use (else `startSession()`, or the browser's session cookie). */
   token?: string;
+  /** Where `checkout()` posts: default the demo's checkout route (see `SeatApiOptions.checkoutPath`). */
+  checkoutPath?: (scheduleId: number) => string;
   /** fetch's `credentials` (default `same-origin`); EventSource's `withCredentials` follows `include`. */
   credentials?: RequestCredentials;
   /** Reconnect backoff (full jitter): window of the first attempt and the cap. Default 1 s, 30 s. */
@@ -96,7 +99,7 @@ export interface ClientStats {
 /**
  * Follows one or several schedules over one Server-Sent Events connection and keeps a local
  * seat map per schedule, consistent with the server: a snapshot, then every event in id order,
- * once. Reconnects by itself and resumes where it stopped. Also holds, releases and reserves.
+ * once. Reconnects by itself and resumes where it stopped. Also holds, releases and checks out.
  *
  * ```ts
  * const client = new SeatstreamClient({ schedules: 1 });
@@ -133,6 +136,7 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
       ...(options.fetch && { fetch: options.fetch }),
       ...(options.token && { token: options.token }),
       ...(options.credentials && { credentials: options.credentials }),
+      ...(options.checkoutPath && { checkoutPath: options.checkoutPath }),
       onSession: () => this.syncAllMine(),
     });
     const EventSourceImpl = options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
@@ -217,8 +221,24 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
     return this.mutate('release', seatIds, scheduleId);
   }
 
-  reserve(seatIds: readonly number[], scheduleId = this.defaultSchedule()): Promise<SeatChangeResult> {
-    return this.mutate('reserve', seatIds, scheduleId);
+  /**
+   * Buys my held seats through the checkout (`checkoutPath`; by default the demo's): they turn
+   * RESERVED and stay mine.
+   */
+  checkout(seatIds: readonly number[], scheduleId = this.defaultSchedule()): Promise<SeatChangeResult> {
+    return this.mutate('checkout', seatIds, scheduleId);
+  }
+
+  /**
+   * Logs the session out (its token is refused from now on) and forgets it; no seat is mine any
+   * more as far as this client knows. Held seats stay held until they expire.
+   */
+  async logout(): Promise<void> {
+    try {
+      await this.api.logout();
+    } finally {
+      for (const map of this.maps.values()) for (const change of map.forgetMine()) this.emit('seat', change);
+    }
   }
 
   /** Asks the server which seats of a schedule are mine and marks them. */
@@ -250,13 +270,16 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
   }
 
   private async mutate(
-    operation: 'hold' | 'release' | 'reserve',
+    operation: SeatOperation,
     seatIds: readonly number[],
     scheduleId: number,
   ): Promise<SeatChangeResult> {
     const result = await this.api[operation](scheduleId, seatIds);
     const map = this.maps.get(scheduleId);
-    if (map) for (const change of map.applyResult(result)) this.emit('seat', change);
+    // Only my own held seats can be checked out, so what it reserved is mine, whether or not an
+    // operator's checkout answer says so (the service's reserve answer names a holder, not `mine`).
+    const options = operation === 'checkout' ? { mine: true } : {};
+    if (map) for (const change of map.applyResult(result, options)) this.emit('seat', change);
     return result;
   }
 

@@ -38,9 +38,13 @@ export interface SeatView {
   readonly expiresAt: number | undefined;
 }
 
-export type SeatOperation = 'hold' | 'release' | 'reserve';
+/**
+ * A buyer's acts. Reserving is the service's act once the buyer paid; a buyer asks for it with
+ * `checkout` (the demo's checkout route, or the operator's own, which calls the service's reserve).
+ */
+export type SeatOperation = 'hold' | 'release' | 'checkout';
 
-/** The answer of hold / release / reserve. */
+/** The answer of hold / release / checkout. */
 export interface SeatChangeResult {
   scheduleId: number;
   /** The operation's target status. */

@@ -1,8 +1,13 @@
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { FastifySSEPlugin } from 'fastify-sse-v2';
+import { VIEWER } from '../auth/caller.js';
+import { GuestTokens } from '../auth/guest-tokens.js';
+import { Identity } from '../auth/identity.js';
+import { createJwtVerifier } from '../auth/jwt-verifier.js';
 import type { Backend } from '../backends/backend.js';
 import { createBackend } from '../backends/create-backend.js';
 import type { Config } from '../config.js';
@@ -10,15 +15,18 @@ import { TopicHub } from '../hub/topic-hub.js';
 import { SeatHoldService } from '../seats/seat-hold-service.js';
 import { encodeSnapshot } from '../protocol/seat-events.js';
 import { publicSeat, scheduleIdOfTopic } from '../seats/seat-events.js';
+import { Authenticator } from './authenticate.js';
 import type { AppContext } from './context.js';
-import { installErrorHandlers } from './errors.js';
+import { clientErrorResponse, installErrorHandlers } from './errors.js';
+import { registerLimits } from './limits.js';
 import { createMetrics } from './metrics.js';
 import { adminRoutes } from './routes/admin-routes.js';
+import { demoRoutes } from './routes/demo-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { seatRoutes } from './routes/seat-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
-import { Sessions } from './session.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { sseCodec } from './sse/sse-codec.js';
 
 export interface BuildOptions {
@@ -36,19 +44,37 @@ const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 /** Builds the app without listening: the process entry (main.ts) and tests both start here. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: logger(config, options.logger),
     // Open SSE streams would otherwise keep app.close() waiting forever.
     forceCloseConnections: true,
     bodyLimit: 16 * 1024,
     // Bodies are validated as sent: "5" is not a seat id.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
-    trustProxy: true,
+    // X-Forwarded-* only from the proxies the operator names: anyone else could pick an address.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    // The whole request (headers and body) must arrive in time; a stream is a response, not cut by
+    // it. Node checks these every connectionsCheckingInterval (30 s by default): check every second.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout: config.requestTimeoutMs,
+          headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+          connectionsCheckingInterval: 1_000,
+        },
+        handler,
+      ),
+    clientErrorHandler: (error, socket) => {
+      // Answer, then close both ways: a client that keeps its side open must not keep the socket.
+      if (socket.writable) socket.end(clientErrorResponse(error), () => socket.destroy());
+      else socket.destroy();
+    },
   });
 
   const backend = options.backend ?? (await createBackend(config));
   const seats = new SeatHoldService(backend.store, {
     holdTtlMs: config.holdTtlMs,
     maxHoldPerUser: config.maxHoldPerUser,
+    cooldownMs: config.holdCooldownMs,
     sweepMs: config.holdSweepMs,
     ...(options.clock && { clock: options.clock }),
     onSweepError: (error) => app.log.warn({ err: error }, 'hold expiry sweep failed; retrying'),
@@ -62,36 +88,64 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       return { id: state.lastEventId, data: encodeSnapshot(state.scheduleId, state.seats.map(publicSeat)) };
     },
   });
-  if (!config.sessionSecret) {
+  if (config.guestSessions && !config.sessionSecret) {
     app.log.warn(
       'SESSION_SECRET is not set: using a random secret, so sessions end when this process does ' +
         'and are not valid on other instances',
     );
   }
+  installErrorHandlers(app);
+  // Bodies are JSON only: a text/plain body (what fetch sends for a bare string) is a 415.
+  app.removeContentTypeParser('text/plain');
+  await registerSecurityHeaders(app);
+  await app.register(fastifyCookie);
+  await app.register(FastifySSEPlugin, { retryDelay: config.sseRetryMs });
+  // The service is never throttled by the buyers' limits (its checkout sends from one address).
+  const isService = async (request: FastifyRequest) =>
+    (await auth.caller(request).catch(() => VIEWER)).role === 'service';
+  const limits = await registerLimits(app, config, backend.counters, isService);
+  const guests = config.guestSessions ? new GuestTokens(config.sessionSecret, config.guestSessionTtlMs) : undefined;
+  const identity = new Identity({
+    guests,
+    jwt: createJwtVerifier({
+      secret: config.authJwtSecret,
+      jwksUrl: config.authJwksUrl,
+      issuer: config.authJwtIssuer,
+      audience: config.authJwtAudience,
+      roleClaim: config.authRoleClaim,
+    }),
+    serviceToken: config.adminToken,
+    revocations: backend.revocations,
+  });
+  const auth = new Authenticator({
+    identity,
+    guests,
+    jwtCookie: config.authCookieName,
+    allowedOrigins: config.corsOrigins,
+    limits,
+  });
   const ctx: AppContext = {
     config,
     backend,
     seats,
     hub,
-    sessions: new Sessions(config.sessionSecret),
+    auth,
+    limits,
     metrics: createMetrics(() => hub.topicCount),
     accepting: true,
   };
   app.decorate('seatstream', ctx);
 
-  installErrorHandlers(app);
-  // Bodies are JSON only: a text/plain body (what fetch sends for a bare string) is a 415.
-  app.removeContentTypeParser('text/plain');
-  await app.register(fastifyCookie);
-  await app.register(FastifySSEPlugin, { retryDelay: config.sseRetryMs });
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, index: 'index.html' });
+  // The demo page is part of the demo: DEMO=off serves no page at all.
+  if (config.demo) await app.register(fastifyStatic, { root: PUBLIC_DIR, index: 'index.html' });
   await app.register(healthRoutes, { ctx });
   await app.register(sessionRoutes, { ctx });
   await app.register(seatRoutes, { ctx });
   await app.register(eventRoutes, { ctx });
-  if (config.adminToken) await app.register(adminRoutes, { ctx });
+  await app.register(adminRoutes, { ctx });
+  if (config.demo) await app.register(demoRoutes, { ctx });
 
-  if (config.demoSchedule) await seats.createSchedule(DEMO_SCHEDULE.scheduleId, DEMO_SCHEDULE.layout);
+  if (config.demo) await seats.createSchedule(DEMO_SCHEDULE.scheduleId, DEMO_SCHEDULE.layout);
   seats.start();
 
   app.addHook('preClose', async () => {
@@ -104,4 +158,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await backend.close();
   });
   return app;
+}
+
+/** A request as log lines show it: `?access_token=` (stream routes) is scrubbed from the URL. */
+export function requestForLog(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]'),
+    remoteAddress: request.ip,
+  };
+}
+
+/** TRUST_PROXY=<n>: believe the n proxies nearest to this server (as a trust function). */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
+/** The logger, whichever is given, keeps the request serializer that scrubs `?access_token=`. */
+function logger(config: Config, given: BuildOptions['logger']): FastifyServerOptions['logger'] {
+  const serializers = { req: requestForLog };
+  if (given === undefined) return { level: config.logLevel, serializers };
+  if (typeof given === 'object' && given !== null)
+    return { ...given, serializers: { ...given.serializers, ...serializers } };
+  return given;
 }

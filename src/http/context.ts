@@ -2,8 +2,9 @@ import type { Backend } from '../backends/backend.js';
 import type { Config } from '../config.js';
 import type { TopicHub } from '../hub/topic-hub.js';
 import type { SeatHoldService } from '../seats/seat-hold-service.js';
+import type { Authenticator } from './authenticate.js';
+import type { Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
-import type { Sessions } from './session.js';
 
 /** What the routes of one app share; exposed as `app.seatstream` for operators and tests. */
 export interface AppContext {
@@ -11,7 +12,8 @@ export interface AppContext {
   readonly backend: Backend;
   readonly seats: SeatHoldService;
   readonly hub: TopicHub;
-  readonly sessions: Sessions;
+  readonly auth: Authenticator;
+  readonly limits: Limits;
   readonly metrics: Metrics;
   /** False once shutdown began: readiness fails and ended streams are told to come back soon. */
   accepting: boolean;

@@ -29,6 +29,21 @@ export function seatIdsBody(maxSeats: number) {
   } as const;
 }
 
+/** Reserve (the service's act): the seats, whose holder they must be, and the order they are for. */
+export function reserveBody(maxSeats: number) {
+  const { properties } = seatIdsBody(maxSeats);
+  return {
+    type: 'object',
+    required: ['seatIds', 'userId', 'orderId'],
+    additionalProperties: false,
+    properties: {
+      ...properties,
+      userId: { type: 'string', minLength: 1, maxLength: 256 },
+      orderId: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
+    },
+  } as const;
+}
+
 export function parseId(text: string, what: string): number {
   const id = ID.test(text) ? Number(text) : NaN;
   if (!(id <= MAX_ID)) throw new ApiError('BAD_REQUEST', `${what} must be an integer between 1 and ${MAX_ID}`);

@@ -14,6 +14,7 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, message: 'Not found' },
   SCHEDULE_NOT_FOUND: { status: 404, message: 'No such schedule' },
   SEAT_NOT_FOUND: { status: 404, message: 'No such seat in this schedule' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
   SEATS_UNAVAILABLE: { status: 409, message: 'Some seats are not available' },
   NOT_HELD: { status: 409, message: 'Some seats are not held by you' },
   HOLD_LIMIT: { status: 409, message: 'Holding these seats would exceed the limit of seats per user' },
@@ -24,6 +25,7 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the body as application/json' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
   INTERNAL: { status: 500, message: 'Internal server error' },
   UNAVAILABLE: { status: 503, message: 'The seat store is unavailable; try again shortly' },
 } as const satisfies Record<string, { status: number; message: string }>;

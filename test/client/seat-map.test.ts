@@ -126,4 +126,37 @@ describe('Backoff', () => {
     expect(Math.max(...spread)).toBeLessThan(1000);
     expect(() => new Backoff({ baseMs: 0 })).toThrow(RangeError);
   });
+  it("a checkout's answer makes its seats mine though it does not say so; logout forgets mine", () => {
+    const map = new ScheduleSeatMap(1);
+    map.applySnapshot(id('2@e'), { scheduleId: 1, seats: seats(3) });
+    map.applyResult({
+      scheduleId: 1,
+      status: 'HELD',
+      seats: [{ id: 1, row: 'A', number: 1, status: 'HELD', mine: true, expiresAt: '2999-01-01T00:00:00.000Z' }],
+      eventId: '3@e',
+      events: 1,
+    });
+    // An operator's checkout passing on the service's answer: seats with a holder, no `mine`.
+    const answer = {
+      scheduleId: 1,
+      status: 'RESERVED' as const,
+      seats: [{ id: 1, row: 'A', number: 1, status: 'RESERVED' as const, holder: 'guest-1' }],
+      eventId: '4@e',
+      events: 1,
+    };
+    const changes = map.applyResult(answer, { mine: true });
+    expect(changes.map((c) => [c.seat.id, c.seat.status, c.seat.mine, c.seat.expiresAt])).toEqual([
+      [1, 'RESERVED', true, undefined],
+    ]);
+    // Without the option, an answer that does not say `mine` is someone else's.
+    expect(map.applyResult({ ...answer, eventId: '5@e' })[0]!.seat.mine).toBe(false);
+    map.applyResult({ ...answer, eventId: '6@e' }, { mine: true });
+    // My answer stays ahead of older stream events after a logout too; only `mine` goes.
+    expect(map.forgetMine().map((c) => [c.seat.id, c.seat.status, c.seat.mine, c.source])).toEqual([
+      [1, 'RESERVED', false, 'sync'],
+    ]);
+    expect(map.forgetMine()).toEqual([]);
+    expect(map.applyEvent(id('3@e'), event(1, 'HELD'))).toEqual({ kind: 'applied', change: undefined });
+    expect(map.get(1)!.status).toBe('RESERVED');
+  });
 });

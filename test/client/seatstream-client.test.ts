@@ -1,9 +1,11 @@
+import { createServer, type Server } from 'node:http';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import {
   ApiError,
+  apiErrorOf,
   NetworkError,
   SeatApi,
   SeatstreamClient,
@@ -11,7 +13,17 @@ import {
   type SeatstreamClientOptions,
 } from '../../src/client/index.js';
 import { freePort } from '../support/redis-server.js';
-import { eventually, get, hold, newGuest, release, reserve, startServer, type TestServer } from '../support/server.js';
+import {
+  eventually,
+  get,
+  hold,
+  newGuest,
+  post,
+  release,
+  startServer,
+  type Guest,
+  type TestServer,
+} from '../support/server.js';
 
 /** The client in Node (the `eventsource` package) against the real server. */
 const ADMIN = 'admin-token-for-client-tests';
@@ -46,6 +58,12 @@ function client(
   return c;
 }
 
+/** A guest's checkout through the demo route (reserving is no longer a buyer's call of the API). */
+async function checkout(url: string, guest: Guest, seatIds: number[], scheduleId = 1): Promise<void> {
+  const response = await post(url, `/api/demo/schedules/${scheduleId}/checkout`, { seatIds }, guest);
+  expect(response.status).toBe(200);
+}
+
 async function createSchedule(url: string, id: number, rows: number, seatsPerRow: number): Promise<void> {
   const response = await fetch(`${url}/api/schedules/${id}`, {
     method: 'PUT',
@@ -53,6 +71,27 @@ async function createSchedule(url: string, id: number, rows: number, seatsPerRow
     body: JSON.stringify({ rows, seatsPerRow }),
   });
   expect(response.status).toBe(201);
+}
+
+/** A plain HTTP server (the operator's site) answering JSON from `handle`; closed after the test. */
+async function listen(
+  handle: (request: import('node:http').IncomingMessage, body: unknown) => Promise<{ status: number; body: unknown }>,
+): Promise<{ url: string }> {
+  const httpServer: Server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      handle(request, text ? JSON.parse(text) : undefined).then(
+        ({ status, body }) =>
+          response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+        (error: unknown) => response.writeHead(500).end(String(error)),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  servers.push({ close: () => new Promise<void>((resolve) => httpServer.close(() => resolve())) });
+  const { port } = httpServer.address() as import('node:net').AddressInfo;
+  return { url: `http://127.0.0.1:${port}` };
 }
 
 /** The client's map as `[id, status]`, to compare with `GET …/seats`. */
@@ -78,7 +117,7 @@ describe('SeatstreamClient against the real server', () => {
     const guests = await Promise.all([1, 2, 3].map(() => newGuest(s.url)));
     await Promise.all(guests.map((g, i) => hold(s.url, g, [i * 10 + 1, i * 10 + 2, i * 10 + 3])));
     await release(s.url, guests[0]!, [2]);
-    await reserve(s.url, guests[1]!, [11, 12]);
+    await checkout(s.url, guests[1]!, [11, 12]);
     await hold(s.url, guests[2]!, [200]);
     const expected = await serverStatuses(s.url);
     await eventually(() => expect(statuses(c)).toEqual(expected));
@@ -87,7 +126,7 @@ describe('SeatstreamClient against the real server', () => {
     expect(c.stats).toMatchObject({ connections: 1, snapshots: 1, events: 13, duplicates: 0 });
   });
 
-  it('holds, releases and reserves with typed results; my seats show at once and stay mine', async () => {
+  it('holds, releases and checks out with typed results; my seats show at once and stay mine', async () => {
     const s = await server();
     const c = client(s.url);
     const seatChanges: string[] = [];
@@ -112,7 +151,7 @@ describe('SeatstreamClient against the real server', () => {
     expect(c.myHolds().map((seat) => seat.id)).toEqual([5, 6]);
     await eventually(() => expect(c.lastEventId()).toBe(held.eventId));
     expect(c.seat(5)!.mine).toBe(true); // the stream's (older-looking) HELD events did not undo "mine"
-    const reserved = await c.reserve([5]);
+    const reserved = await c.checkout([5]);
     expect(reserved).toMatchObject({ status: 'RESERVED', seats: [{ id: 5, status: 'RESERVED', mine: true }] });
     const released = await c.release([6]);
     expect(released).toMatchObject({ status: 'AVAILABLE', seats: [{ id: 6, status: 'AVAILABLE' }] });
@@ -127,6 +166,10 @@ describe('SeatstreamClient against the real server', () => {
       '5:RESERVED:mine:response',
       '6:AVAILABLE::response',
     ]);
+    // The server agrees that the reserved seat is mine: a sync changes nothing.
+    await c.syncMine();
+    expect(c.seat(5)).toMatchObject({ status: 'RESERVED', mine: true });
+    expect(seatChanges).toHaveLength(4);
   });
 
   it('throws typed errors from the API bodies and status codes', async () => {
@@ -145,7 +188,7 @@ describe('SeatstreamClient against the real server', () => {
       retryable: false,
     });
     await expect(c.release([7])).rejects.toMatchObject({ status: 403, code: 'NOT_YOUR_HOLD', seatIds: [7] });
-    await expect(c.reserve([9])).rejects.toMatchObject({ status: 409, code: 'NOT_HELD', seatIds: [9] });
+    await expect(c.checkout([9])).rejects.toMatchObject({ status: 409, code: 'NOT_HELD', seatIds: [9] });
     await expect(c.hold([999])).rejects.toMatchObject({ status: 404, code: 'SEAT_NOT_FOUND' });
     await expect(c.hold([])).rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST' });
     // A schedule the client does not follow can still be called; this one does not exist.
@@ -159,6 +202,122 @@ describe('SeatstreamClient against the real server', () => {
     ).rejects.toMatchObject({ status: 401 });
     const down = new SeatApi({ baseUrl: `http://127.0.0.1:${await freePort()}` });
     await expect(down.seats(1)).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  it("checks out through an operator's endpoint (checkoutPath): seats are mine though it does not say", async () => {
+    const s = await server();
+    // The operator's checkout: it knows its buyers (here: by token), takes payment, then calls the
+    // service's reserve and passes the service's answer on (seats name a holder, not `mine`).
+    const buyers = new Map<string, string>();
+    const calls: string[] = [];
+    const operator = await listen(async (request, body) => {
+      const scheduleId = Number(/^\/shop\/(\d+)\/checkout$/.exec(request.url ?? '')?.[1]);
+      const userId = buyers.get(request.headers.authorization ?? '');
+      calls.push(`${request.method} ${request.url} ${userId}`);
+      if (!userId) return { status: 401, body: { error: 'UNAUTHORIZED', message: 'who are you?' } };
+      const reserved = await post(
+        s.url,
+        `/api/schedules/${scheduleId}/seats/reserve`,
+        {
+          ...(body as object),
+          userId,
+          orderId: `order-${calls.length}`,
+        },
+        { userId: 'service', token: ADMIN },
+      );
+      return { status: reserved.status, body: reserved.body };
+    });
+    const c = client(s.url, { checkoutPath: (id) => `${operator.url}/shop/${id}/checkout` });
+    const session = await c.startSession();
+    buyers.set(`Bearer ${session.token}`, session.userId);
+    c.connect();
+    await eventually(() => expect(c.loaded()).toBe(true));
+    await c.hold([8, 9]);
+    const result = await c.checkout([8, 9]);
+    expect(calls).toEqual([`POST /shop/1/checkout ${session.userId}`]);
+    expect(result).toMatchObject({ status: 'RESERVED', events: 2 });
+    expect(result.seats.map((seat) => [seat.id, seat.mine, (seat as { holder?: string }).holder])).toEqual([
+      [8, undefined, session.userId],
+      [9, undefined, session.userId],
+    ]);
+    expect([c.seat(8), c.seat(9)].map((seat) => [seat!.status, seat!.mine])).toEqual([
+      ['RESERVED', true],
+      ['RESERVED', true],
+    ]);
+    await eventually(() => expect(c.lastEventId()).toBe(result.eventId));
+    expect(c.seat(9)!.mine).toBe(true);
+    // The endpoint's refusals are ApiErrors too.
+    await expect(c.checkout([10])).rejects.toMatchObject({ status: 409, code: 'NOT_HELD', seatIds: [10] });
+  });
+
+  it("a buyer's token on the service's reserve is refused: ApiError 403 FORBIDDEN", async () => {
+    const s = await server();
+    const c = client(s.url);
+    const session = await c.startSession();
+    await c.hold([4]);
+    const response = await fetch(`${s.url}/api/schedules/1/seats/reserve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${c.api.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ seatIds: [4], userId: session.userId, orderId: 'mine-by-myself' }),
+    });
+    const error = apiErrorOf(response.status, await response.text(), response.headers);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 403, code: 'FORBIDDEN', conflict: false, retryable: false });
+    expect((await serverStatuses(s.url))[3]).toEqual([4, 'HELD']);
+  });
+
+  it('a seat I released cannot be held again during the cool-down: HOLD_COOLDOWN with retryAfter', async () => {
+    const s = await server({ holdCooldownMs: 60_000 });
+    const c = client(s.url);
+    await c.startSession();
+    await c.hold([4, 5]);
+    await c.release([4]);
+    const error = await c.hold([4]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 409, code: 'HOLD_COOLDOWN', seatIds: [4], conflict: true, retryable: false });
+    const { retryAfter } = error as ApiError;
+    expect(retryAfter).toBeGreaterThan(55);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Only that seat, only for me.
+    await expect(c.hold([6])).resolves.toMatchObject({ status: 'HELD' });
+    expect((await hold(s.url, await newGuest(s.url), [4])).status).toBe(200);
+  });
+
+  it('too many requests: ApiError 429 RATE_LIMITED, retryable after retryAfter seconds', async () => {
+    const s = await server({ rateLimits: true, mutationsPerUserPerMinute: 2 });
+    const c = client(s.url);
+    await c.startSession();
+    await c.hold([1]);
+    await c.hold([2]);
+    const error = await c.hold([3]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 429, code: 'RATE_LIMITED', retryable: true, conflict: false });
+    expect((error as ApiError).retryAfter).toBeGreaterThan(0);
+    expect((error as ApiError).retryAfter).toBeLessThanOrEqual(60);
+  });
+
+  it('logout: the old token is refused with 401; my seats are no longer mine; the next call starts anew', async () => {
+    const s = await server();
+    const c = client(s.url);
+    const first = await c.startSession();
+    c.connect();
+    await eventually(() => expect(c.loaded()).toBe(true));
+    await c.hold([6]);
+    const changes: string[] = [];
+    c.on('seat', (e) => changes.push(`${e.seat.id}:${e.seat.status}:${e.seat.mine ? 'mine' : ''}:${e.source}`));
+    await c.logout();
+    expect(c.api.token).toBeUndefined();
+    expect(c.seat(6)).toMatchObject({ status: 'HELD', mine: false });
+    expect(changes).toEqual(['6:HELD::sync']);
+    const old = new SeatApi({ baseUrl: s.url, token: first.token, autoSession: false });
+    await expect(old.release(1, [6])).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    expect((await release(s.url, first, [6])).status).toBe(401);
+    // A new guest: seat 6 is someone else's now.
+    await c.hold([7]);
+    expect(c.api.token).toBeDefined();
+    expect(c.api.token).not.toBe(first.token);
+    await expect(c.release([6])).rejects.toMatchObject({ status: 403, code: 'NOT_YOUR_HOLD' });
+    expect(c.seat(7)!.mine).toBe(true);
   });
 
   it('starts a session by itself on a 401 and marks the seats of that session', async () => {
@@ -176,7 +335,7 @@ describe('SeatstreamClient against the real server', () => {
     const s = await server();
     const me = await newGuest(s.url);
     await hold(s.url, me, [1, 2]);
-    await reserve(s.url, me, [2]);
+    await checkout(s.url, me, [2]);
     await hold(s.url, await newGuest(s.url), [3]);
     const c = client(s.url, { token: me.token });
     c.connect();
@@ -197,7 +356,8 @@ describe('SeatstreamClient against the real server', () => {
 
   it('resumes after the server ends the stream: reconnects from its last id, no snapshot, no duplicate', async () => {
     const s = await server({ sseMaxLifetimeMs: 1000 });
-    const c = client(s.url, { backoff: { baseMs: 300 } });
+    // A fixed draw (270 ms): a random one near 0 left the 'reconnecting' state too briefly to be seen.
+    const c = client(s.url, { backoff: { baseMs: 300, random: () => 0.9 } });
     c.connect();
     await eventually(() => expect(c.loaded()).toBe(true));
     const guest = await newGuest(s.url);
@@ -231,7 +391,7 @@ describe('SeatstreamClient against the real server', () => {
     await eventually(() => expect(c.seat(3, 2)?.status).toBe('HELD'));
     await eventually(() => expect(c.stats.connections).toBe(2), 4000); // the stream ended; a new one resumed
     await hold(s.url, guest, [4], 3);
-    await reserve(s.url, guest, [2], 2);
+    await checkout(s.url, guest, [2], 2);
     for (const id of [1, 2, 3]) {
       const expected = await serverStatuses(s.url, id);
       await eventually(() => expect(statuses(c, id)).toEqual(expected));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hold, newGuest, post, release, reserve, startServer, type Guest, type TestServer } from '../support/server.js';
+import { hold, newGuest, post, release, startServer, type Guest, type TestServer } from '../support/server.js';
 import {
   assertClientBuilt,
   chromiumNeed,
@@ -12,7 +12,9 @@ import {
   type TestPage,
 } from './support/browser.js';
 import {
+  checkout,
   COLOURS,
+  errorToast,
   openDemo,
   pageStatuses,
   recordClicks,
@@ -97,9 +99,9 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
     const others: Guest[] = await Promise.all([1, 2, 3].map(() => newGuest(server.url)));
     await hold(server.url, others[0]!, [44, 45, 46, 47, 88, 89]);
     await hold(server.url, others[1]!, [63, 64, 65, 66, 67, 121, 122, 150]);
-    await reserve(server.url, others[1]!, [63, 64, 65, 66, 67]);
+    await checkout(server.url, others[1]!, [63, 64, 65, 66, 67]);
     await hold(server.url, others[2]!, [9, 10, 11, 12, 170, 171, 172]);
-    await reserve(server.url, others[2]!, [9, 10, 11, 12]);
+    await checkout(server.url, others[2]!, [9, 10, 11, 12]);
     await release(server.url, others[0]!, [47]);
     await one.page.click('[data-seat-id="108"]');
     await one.page.click('[data-seat-id="109"]');
@@ -111,6 +113,7 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
     await screenshot(one.page, 'demo-page');
     await screenshot(two.page, 'demo-page-other-viewer');
     expect([...one.errors, ...two.errors]).toEqual([]);
+    expect([...one.csp, ...two.csp]).toEqual([]);
   });
 
   it("the original design's client (§4.1 onmessage + isHeartbeat, §7.2 SeatEventManager) works unchanged", async () => {
@@ -126,7 +129,7 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
     // §4.1: seat events reach onmessage, JSON.parse works, updateSeatUI colours the seat.
     const guest = await newGuest(server.url);
     await hold(server.url, guest, [3, 4]);
-    await reserve(server.url, guest, [4]);
+    await checkout(server.url, guest, [4]);
     await expect.poll(() => p.getAttribute('[data-seat-id="3"]', 'class')).toBe('seat held');
     await expect.poll(() => p.getAttribute('[data-seat-id="4"]', 'class')).toBe('seat reserved');
     expect(await p.$eval('[data-seat-id="4"]', (e) => getComputedStyle(e).backgroundColor)).toBe('rgb(158, 158, 158)');
@@ -203,7 +206,7 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
       body: JSON.stringify({ rows: 20, seatsPerRow: 100 }),
     });
     expect(created.status).toBe(201);
-    const { page: p, errors } = await page();
+    const { page: p, errors, csp } = await page();
     await p.setViewportSize({ width: 1600, height: 1000 });
     const t0 = Date.now();
     await openDemo(p, `${server.url}/?schedule=2`, 2000);
@@ -283,5 +286,46 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
     );
     expect(lag).toBeLessThan(1000);
     expect(errors).toEqual([]);
+    expect(csp).toEqual([]);
+  });
+
+  it('refusals a buyer meets say what to do: cool-down, per-address limit, rate limit (CSP intact)', async () => {
+    // A server of its own with the limits on that the suite's shared one has off.
+    const limited = await startServer({
+      heartbeatMs: 500,
+      holdCooldownMs: 60_000,
+      rateLimits: true,
+      maxHoldPerIp: 1,
+      mutationsPerUserPerMinute: 5,
+    });
+    try {
+      const { page: p, errors, csp } = await page();
+      await openDemo(p, `${limited.url}/`, 200);
+      const mineAfter = async (seatId: number, mine: boolean) =>
+        expect
+          .poll(async () => (await p.getAttribute(`[data-seat-id="${seatId}"]`, 'class'))?.includes('mine'))
+          .toBe(mine);
+      await p.click('[data-seat-id="30"]'); // 1: hold
+      await mineAfter(30, true);
+      await p.click('[data-seat-id="30"]'); // 2: release
+      await mineAfter(30, false);
+      await p.click('[data-seat-id="30"]'); // 3: again at once
+      const cooldown = await errorToast(p, /a moment ago/);
+      expect(cooldown).toMatch(/^You released B10 a moment ago — try again in ([1-5]\d|60) s\.$/);
+      await p.click('[data-seat-id="31"]'); // 4: another seat is fine
+      await mineAfter(31, true);
+      await p.click('[data-seat-id="32"]'); // 5: one seat per address here
+      const perAddress = await errorToast(p, /network/);
+      expect(perAddress).toMatch(/Your network already holds as many seats as it may/);
+      await p.click('[data-seat-id="33"]'); // 6: past 5 requests a minute
+      const rate = await errorToast(p, /Too many requests/);
+      expect(rate).toMatch(/try again in ([1-5]\d|60) s\.$/);
+      expect(await seatColour(p, 33)).toBe(COLOURS.AVAILABLE);
+      console.log(`e2e refusals as the page shows them: "${cooldown}" | "${perAddress}" | "${rate}"`);
+      expect(errors).toEqual([]);
+      expect(csp).toEqual([]);
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { e2eEnabled } from './support/browser.js';
-import { startInstance } from './support/instances.js';
+import { metrics, startInstance } from './support/instances.js';
 import { nginxNeed, startNginx } from './support/nginx.js';
 
 /**
@@ -58,7 +58,7 @@ describe('a seatstream instance as a process', () => {
 
     expect(instance.port).not.toBe(taken.port);
     expect((await fetch(`${instance.url}/readyz`)).status).toBe(200);
-    expect(await fetch(`${instance.url}/metrics`).then((r) => r.text())).toMatch(/seatstream_sse_connections/);
+    expect(await metrics(instance)).toMatch(/seatstream_sse_connections/);
   });
 
   it('on a port asked for and taken: fails with its output', async () => {

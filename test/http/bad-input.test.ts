@@ -17,6 +17,10 @@ import { startServer, type Guest, type TestServer } from '../support/server.js';
 
 const SEATS = '/api/schedules/1/seats';
 const EVENTS = '/api/schedules/1/seats/events';
+const SERVICE = 'test-service-token-0123456789';
+const METRICS_TOKEN = 'test-metrics-token-0123456789';
+/** The Host `app.inject` requests are sent with here, and so the origin a cookie-authenticated change must name. */
+const HOST = 'seatstream.test';
 
 interface Answer {
   status: number;
@@ -41,12 +45,13 @@ async function newGuest(app: FastifyInstance): Promise<Guest> {
   return answer.body as Guest;
 }
 
-/** POST a JSON body as the guest, through the app. */
-function post(app: FastifyInstance, url: string, body: unknown, guest?: Guest): Promise<Answer> {
+/** POST a JSON body as the guest (or as the service, given its token), through the app. */
+function post(app: FastifyInstance, url: string, body: unknown, guest?: Guest | string): Promise<Answer> {
+  const token = typeof guest === 'string' ? guest : guest?.token;
   return inject(app, {
     method: 'POST',
     url,
-    headers: { 'content-type': 'application/json', ...(guest && { authorization: `Bearer ${guest.token}` }) },
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -127,7 +132,7 @@ describe('bad input', () => {
   let head: string;
 
   beforeEach(async () => {
-    server = await startServer();
+    server = await startServer({ adminToken: SERVICE, metricsToken: METRICS_TOKEN });
     app = server.app;
     guest = await newGuest(app);
     viewer = await SseClient.connect(server.url + EVENTS);
@@ -147,7 +152,7 @@ describe('bad input', () => {
     const after = await app.inject({ url: SEATS });
     expect(after.headers['last-event-id']).toBe(head);
     expect(after.json().filter((s: { status: string }) => s.status !== 'AVAILABLE')).toEqual([]);
-    const metrics = (await app.inject({ url: '/metrics' })).body;
+    const metrics = (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).body;
     expect(metrics).toMatch(/^seatstream_sse_connections_total 1$/m);
     expect(app.seatstream.hub.subscriberCount(scheduleTopic(1))).toBe(1);
 
@@ -166,17 +171,28 @@ describe('bad input', () => {
     it.each(['abc', '1.5', '-1', '0', '1e3', '0x10', '99999999999', '2147483648'])(
       'refuses scheduleId %j with 400 on every route',
       async (id) => {
-        const auth = { authorization: `Bearer ${guest.token}`, 'content-type': 'application/json' };
         expectError(await inject(app, { url: `/api/schedules/${id}/seats` }), 400, 'BAD_REQUEST');
-        for (const operation of ['hold', 'release', 'reserve']) {
-          const answer = await inject(app, {
-            method: 'POST',
-            url: `/api/schedules/${id}/seats/${operation}`,
-            headers: auth,
-            payload: JSON.stringify({ seatIds: [1] }),
-          });
+        // Each route as the caller it is for, with a body it would take: only the schedule id is wrong.
+        const order = { seatIds: [1], userId: guest.userId, orderId: 'order-1' };
+        const calls: Array<[string, unknown, Guest | string]> = [
+          [`/api/schedules/${id}/seats/hold`, { seatIds: [1] }, guest],
+          [`/api/schedules/${id}/seats/release`, { seatIds: [1] }, guest],
+          [`/api/schedules/${id}/seats/release`, { seatIds: [1] }, SERVICE],
+          [`/api/schedules/${id}/seats/reserve`, order, SERVICE],
+          [`/api/demo/schedules/${id}/checkout`, { seatIds: [1] }, guest],
+        ];
+        for (const [path, body, caller] of calls) {
+          const answer = await post(app, path, body, caller);
+          expect([path, answer.status]).toEqual([path, 400]);
           expectError(answer, 400, 'BAD_REQUEST');
         }
+        const put = await inject(app, {
+          method: 'PUT',
+          url: `/api/schedules/${id}`,
+          headers: { authorization: `Bearer ${SERVICE}`, 'content-type': 'application/json' },
+          payload: JSON.stringify({ rows: 1, seatsPerRow: 1 }),
+        });
+        expectError(put, 400, 'BAD_REQUEST');
         const sse = { headers: { accept: 'text/event-stream' } };
         expectError(await request(`${server.url}/api/schedules/${id}/seats/events`, sse), 400, 'BAD_REQUEST');
         expectError(await request(`${server.url}/api/events?schedules=${id}`, sse), 400, 'BAD_REQUEST');
@@ -213,8 +229,15 @@ describe('bad input', () => {
         seatIds: [201, 300],
       });
       expect(answer.body.message).toContain('300');
-      for (const operation of ['release', 'reserve']) {
-        const other = await post(app, `/api/schedules/1/seats/${operation}`, { seatIds: [1000] }, guest);
+      const calls: Array<[string, unknown, Guest | string]> = [
+        ['/api/schedules/1/seats/release', { seatIds: [1000] }, guest],
+        ['/api/schedules/1/seats/release', { seatIds: [1000] }, SERVICE],
+        ['/api/schedules/1/seats/reserve', { seatIds: [1000], userId: guest.userId, orderId: 'order-1' }, SERVICE],
+        ['/api/demo/schedules/1/checkout', { seatIds: [1000] }, guest],
+      ];
+      for (const [path, body, caller] of calls) {
+        const other = await post(app, path, body, caller);
+        expect([path, other.status]).toEqual([path, 404]);
         expectError(other, 404, 'SEAT_NOT_FOUND');
         expect(other.body).toMatchObject({ error: 'SEAT_NOT_FOUND', seatIds: [1000] });
       }
@@ -246,14 +269,37 @@ describe('bad input', () => {
       await expectNothingChanged();
     });
 
-    it('validates release and reserve bodies the same way', async () => {
-      for (const operation of ['release', 'reserve']) {
+    it('validates release, reserve and checkout seat lists the same way', async () => {
+      const order = { userId: guest.userId, orderId: 'order-1' };
+      const routes: Array<[string, Record<string, unknown>, Guest | string]> = [
+        ['/api/schedules/1/seats/release', {}, guest],
+        ['/api/schedules/1/seats/release', {}, SERVICE],
+        ['/api/schedules/1/seats/reserve', order, SERVICE],
+        ['/api/demo/schedules/1/checkout', {}, guest],
+      ];
+      for (const [path, rest, caller] of routes) {
         for (const body of [{ seatIds: [] }, { seatIds: ['5'] }, { seatIds: twentyOne }, { seatIds: [1], extra: 1 }]) {
-          const answer = await post(app, `/api/schedules/1/seats/${operation}`, body, guest);
-          expect([operation, answer.status, answer.body.error]).toEqual([operation, 400, 'BAD_REQUEST']);
+          const answer = await post(app, path, { ...rest, ...body }, caller);
+          expect([path, answer.status, answer.body.error]).toEqual([path, 400, 'BAD_REQUEST']);
           expectError(answer, 400, 'BAD_REQUEST');
         }
       }
+      await expectNothingChanged();
+    });
+
+    it.each([
+      ['no userId', { seatIds: [1], orderId: 'order-1' }],
+      ['an empty userId', { seatIds: [1], userId: '', orderId: 'order-1' }],
+      ['a userId over 256 characters', { seatIds: [1], userId: 'u'.repeat(257), orderId: 'order-1' }],
+      ['a numeric userId', { seatIds: [1], userId: 5, orderId: 'order-1' }],
+      ['no orderId', { seatIds: [1], userId: 'guest-1' }],
+      ['an empty orderId', { seatIds: [1], userId: 'guest-1', orderId: '' }],
+      ['an orderId with a space', { seatIds: [1], userId: 'guest-1', orderId: 'order 1' }],
+      ['an orderId over 64 characters', { seatIds: [1], userId: 'guest-1', orderId: 'o'.repeat(65) }],
+      ['a numeric orderId', { seatIds: [1], userId: 'guest-1', orderId: 1 }],
+      ['no seatIds', { userId: 'guest-1', orderId: 'order-1' }],
+    ])('refuses a reserve with %s with 400 BAD_REQUEST', async (_what, body) => {
+      expectError(await post(app, '/api/schedules/1/seats/reserve', body, SERVICE), 400, 'BAD_REQUEST');
       await expectNothingChanged();
     });
 
@@ -336,12 +382,38 @@ describe('bad input', () => {
       return rawHold(app, JSON.stringify({ seatIds: [1] }), { 'content-type': 'application/json', ...headers });
     }
 
+    /** A cookie-authenticated change from the server's own origin (else it is refused before the cookie is read). */
+    function holdWithCookie(token: string): Promise<Answer> {
+      const cookie = `seatstream_session=${encodeURIComponent(token)}`;
+      return holdAs({ cookie, host: HOST, origin: `http://${HOST}` });
+    }
+
     it('refuses a mutation without identity with 401 UNAUTHORIZED', async () => {
       expectError(await holdAs({}), 401, 'UNAUTHORIZED');
-      for (const operation of ['release', 'reserve']) {
-        const answer = await post(app, `/api/schedules/1/seats/${operation}`, { seatIds: [1] });
+      const calls: Array<[string, unknown]> = [
+        ['/api/schedules/1/seats/release', { seatIds: [1] }],
+        ['/api/schedules/1/seats/reserve', { seatIds: [1], userId: guest.userId, orderId: 'order-1' }],
+        ['/api/demo/schedules/1/checkout', { seatIds: [1] }],
+      ];
+      for (const [path, body] of calls) {
+        const answer = await post(app, path, body);
+        expect([path, answer.status]).toEqual([path, 401]);
         expectError(answer, 401, 'UNAUTHORIZED');
       }
+      await expectNothingChanged();
+    });
+
+    it('refuses the service’s routes to a buyer with 403 FORBIDDEN', async () => {
+      const order = { seatIds: [1], userId: guest.userId, orderId: 'order-1' };
+      expectError(await post(app, '/api/schedules/1/seats/reserve', order, guest), 403, 'FORBIDDEN');
+      const put = await inject(app, {
+        method: 'PUT',
+        url: '/api/schedules/2',
+        headers: { authorization: `Bearer ${guest.token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ rows: 1, seatsPerRow: 1 }),
+      });
+      expectError(put, 403, 'FORBIDDEN');
+      expectError(await inject(app, { url: '/api/schedules/2/seats' }), 404, 'SCHEDULE_NOT_FOUND');
       await expectNothingChanged();
     });
 
@@ -361,7 +433,7 @@ describe('bad input', () => {
       ];
       for (const token of forged) {
         expectError(await holdAs({ authorization: `Bearer ${token}` }), 401, 'UNAUTHORIZED');
-        expectError(await holdAs({ cookie: `seatstream_session=${encodeURIComponent(token)}` }), 401, 'UNAUTHORIZED');
+        expectError(await holdWithCookie(token), 401, 'UNAUTHORIZED');
       }
       expectError(await holdAs({ authorization: 'Bearer ' }), 401, 'UNAUTHORIZED');
       expectError(
@@ -432,7 +504,7 @@ describe('bad input', () => {
       ['GET', '/api/schedules'],
       ['POST', '/api/schedules/1/seats/steal'],
       ['DELETE', '/api/schedules/1/seats'],
-      ['PUT', '/api/schedules/1'], // admin routes are off without ADMIN_TOKEN
+      ['PUT', '/api/schedules/1/seats'],
       ['GET', '/no-such-page.html'],
     ])('answers %s %s with 404 JSON', async (method, path) => {
       const answer = await inject(app, {

@@ -5,7 +5,7 @@ import {
   hold,
   newGuest,
   release,
-  reserve,
+  serviceReserve,
   startServer,
   streaming,
   type TestServer,
@@ -54,11 +54,12 @@ describe('fan-out of seat events', () => {
     for (const client of [...viewers, other]) client.close();
   });
 
-  it('carries hold, reserve and release in order with contiguous ids', async () => {
+  it('carries hold, reserve (by the service) and release in order with contiguous ids', async () => {
     const viewer = await SseClient.connect(`${server.url}/api/schedules/1/seats/events`);
     const guest = await newGuest(server.url);
     expect((await hold(server.url, guest, [1, 2])).status).toBe(200);
-    expect((await reserve(server.url, guest, [1])).status).toBe(200);
+    const order = { seatIds: [1], userId: guest.userId, orderId: 'order-1' };
+    expect((await serviceReserve(server.url, ADMIN, order)).status).toBe(200);
     expect((await release(server.url, guest, [2])).status).toBe(200);
     await viewer.waitForSeatEvents(4);
     const events = viewer.seatEvents();

@@ -1,6 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
-import { get, hold, newGuest, release, reserve, startServer, type TestServer } from '../support/server.js';
+import {
+  checkout,
+  get,
+  hold,
+  newGuest,
+  post,
+  release,
+  serviceRelease,
+  serviceReserve,
+  startServer,
+  type TestServer,
+} from '../support/server.js';
+
+const SERVICE = 'test-service-token-0123456789';
 
 /** Last-Event-ID of the seat map: the id of the last event it reflects. */
 async function head(server: TestServer): Promise<string> {
@@ -13,7 +26,10 @@ describe('holds over HTTP', () => {
   beforeEach(async () => {
     now = Date.parse('2026-11-22T12:00:00Z');
     // The sweeper never runs here: a test expires due holds itself with seats.expireDue().
-    server = await startServer({ holdTtlMs: 60_000, holdSweepMs: 3_600_000 }, { clock: () => now });
+    server = await startServer(
+      { holdTtlMs: 60_000, holdSweepMs: 3_600_000, adminToken: SERVICE },
+      { clock: () => now },
+    );
   });
   afterEach(() => server.close());
 
@@ -72,7 +88,9 @@ describe('holds over HTTP', () => {
       [5, 'HELD'],
     ]);
     expect(viewer.seatEvents().at(-1)!.id).toBe(sentinel.body.eventId);
-    expect((await reserve(server.url, guest, [3])).status).toBe(409);
+    const late = await serviceReserve(server.url, SERVICE, { seatIds: [3], userId: guest.userId, orderId: 'order-1' });
+    expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ error: 'NOT_HELD', seatIds: [3] });
     viewer.close();
   });
 
@@ -84,7 +102,9 @@ describe('holds over HTTP', () => {
     expect(taken.status).toBe(200);
     expect(taken.body.events).toBe(1);
     expect(await server.app.seatstream.seats.expireDue()).toBe(0); // the hold above expired it already
-    expect((await reserve(server.url, alice, [7])).status).toBe(403);
+    expect((await release(server.url, alice, [7])).body).toMatchObject({ error: 'NOT_YOUR_HOLD', seatIds: [7] });
+    const order = { seatIds: [7], userId: alice.userId, orderId: 'order-alice' };
+    expect((await serviceReserve(server.url, SERVICE, order)).body).toMatchObject({ error: 'NOT_HELD', seatIds: [7] });
   });
 
   it('sweeps due holds by itself every HOLD_SWEEP_MS', async () => {
@@ -105,32 +125,105 @@ describe('holds over HTTP', () => {
     }
   });
 
-  it('lets only the holder release or reserve, and reserve is repeatable', async () => {
+  it('lets only the holder release; reserve is the service’s, for the holder, once per order', async () => {
     const [alice, bob] = await Promise.all([newGuest(server.url), newGuest(server.url)]);
     expect((await hold(server.url, alice, [10, 11])).status).toBe(200);
     const stolen = await release(server.url, bob, [10]);
     expect(stolen.status).toBe(403);
     expect(stolen.body).toMatchObject({ error: 'NOT_YOUR_HOLD', seatIds: [10] });
-    expect((await reserve(server.url, bob, [11])).status).toBe(403);
     expect((await release(server.url, bob, [12])).body).toMatchObject({ error: 'NOT_HELD', seatIds: [12] });
+    // A buyer never reserves, not even its own holds, whatever it claims: that is the service's act after payment.
+    for (const buyer of [alice, bob]) {
+      const order = { seatIds: [10, 11], userId: alice.userId, orderId: 'order-1' };
+      const refused = await post(server.url, '/api/schedules/1/seats/reserve', order, buyer);
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ error: 'FORBIDDEN' });
+    }
+    // The service reserves a user's seats only while that user holds them.
+    const notBobs = await serviceReserve(server.url, SERVICE, {
+      seatIds: [11],
+      userId: bob.userId,
+      orderId: 'order-0',
+    });
+    expect(notBobs.status).toBe(409);
+    expect(notBobs.body).toMatchObject({ error: 'NOT_HELD', seatIds: [11] });
 
-    const reserved = await reserve(server.url, alice, [10, 11]);
+    const order = { seatIds: [10, 11], userId: alice.userId, orderId: 'order-1' };
+    const reserved = await serviceReserve(server.url, SERVICE, order);
     expect(reserved.status).toBe(200);
     expect(reserved.body).toMatchObject({
       status: 'RESERVED',
       events: 2,
       seats: [
-        { id: 10, status: 'RESERVED', mine: true },
-        { id: 11, status: 'RESERVED', mine: true },
+        { id: 10, status: 'RESERVED', holder: alice.userId },
+        { id: 11, status: 'RESERVED', holder: alice.userId },
       ],
     });
-    expect((await reserve(server.url, alice, [10])).body).toMatchObject({ events: 0 });
+    // The same order again (a retried checkout) changes nothing; the same order id for other seats is a conflict.
+    const again = await serviceReserve(server.url, SERVICE, order);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: 'RESERVED', events: 0, eventId: reserved.body.eventId });
+    const conflict = await serviceReserve(server.url, SERVICE, { ...order, seatIds: [10] });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toMatchObject({ error: 'ORDER_CONFLICT' });
+    const otherOrder = await serviceReserve(server.url, SERVICE, { ...order, orderId: 'order-2' });
+    expect(otherOrder.status).toBe(409);
+    expect(otherOrder.body).toMatchObject({ error: 'NOT_HELD', seatIds: [10, 11] });
     expect((await release(server.url, alice, [10])).status).toBe(409);
 
     const seats = (await get(server.url, '/api/schedules/1/seats', { authorization: `Bearer ${alice.token}` })).body;
     expect(seats[9]).toEqual({ id: 10, row: 'A', number: 10, status: 'RESERVED', mine: true });
     const anonymous = (await get(server.url, '/api/schedules/1/seats')).body;
     expect(anonymous[9]).toEqual({ id: 10, row: 'A', number: 10, status: 'RESERVED' });
+  });
+
+  it('lets the service release anyone’s held or reserved seats, and a buyer finish by the demo checkout', async () => {
+    const viewer = await SseClient.connect(`${server.url}/api/schedules/1/seats/events`);
+    const [alice, bob] = await Promise.all([newGuest(server.url), newGuest(server.url)]);
+    expect((await hold(server.url, alice, [30, 31])).status).toBe(200);
+    expect((await hold(server.url, bob, [32])).status).toBe(200);
+    const bought = await checkout(server.url, alice, [30, 31]);
+    expect(bought.status).toBe(200);
+    expect(bought.body).toMatchObject({
+      status: 'RESERVED',
+      events: 2,
+      seats: [
+        { id: 30, status: 'RESERVED', mine: true },
+        { id: 31, status: 'RESERVED', mine: true },
+      ],
+    });
+    expect((await checkout(server.url, bob, [31])).body).toMatchObject({ error: 'NOT_HELD', seatIds: [31] });
+
+    // A refund of alice's seat 31 and a cancelled payment of bob's hold: one call, anyone's seats.
+    const freed = await serviceRelease(server.url, SERVICE, [31, 32]);
+    expect(freed.status).toBe(200);
+    expect(freed.body).toMatchObject({
+      status: 'AVAILABLE',
+      events: 2,
+      seats: [
+        { id: 31, status: 'AVAILABLE' },
+        { id: 32, status: 'AVAILABLE' },
+      ],
+    });
+    expect((await serviceRelease(server.url, SERVICE, [33])).body).toMatchObject({ error: 'NOT_HELD', seatIds: [33] });
+    await viewer.waitForSeatEvents(7);
+    expect(viewer.seatEvents().map((e) => [e.scheduleSeatId, e.status])).toEqual([
+      [30, 'HELD'],
+      [31, 'HELD'],
+      [32, 'HELD'],
+      [30, 'RESERVED'],
+      [31, 'RESERVED'],
+      [31, 'AVAILABLE'],
+      [32, 'AVAILABLE'],
+    ]);
+    const anonymous = (await get(server.url, '/api/schedules/1/seats')).body;
+    expect(anonymous.slice(29, 33).map((s: { status: string }) => s.status)).toEqual([
+      'RESERVED',
+      'AVAILABLE',
+      'AVAILABLE',
+      'AVAILABLE',
+    ]);
+    viewer.close();
   });
 
   it('is all or nothing over a list of seats', async () => {

@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
 import { eventually, get, hold, newGuest, startServer, type TestServer } from '../support/server.js';
@@ -5,6 +6,8 @@ import { eventually, get, hold, newGuest, startServer, type TestServer } from '.
 const SECRET_A = 'session-secret-a-0123456789abcdefghijkl';
 const SECRET_B = 'session-secret-b-0123456789abcdefghijkl';
 const ADMIN = 'test-admin-token-0123456789';
+const JWT_SECRET = 'operator-jwt-secret-0123456789abcdef';
+const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 /** Servers started by a test; all closed after it. */
 const servers: TestServer[] = [];
@@ -56,13 +59,20 @@ describe('sessions', () => {
     expect(attributes).not.toContain('secure'); // plain http here
   });
 
-  it('authenticates a hold with the cookie alone, and marks the holder’s seats as mine', async () => {
+  it('authenticates a hold with the cookie from the page’s own origin, and marks the holder’s seats mine', async () => {
     const { url } = await server();
     const response = await fetch(`${url}/api/session`, { method: 'POST' });
     const { userId } = await response.json();
     const { pair } = sessionCookie(response);
 
-    const held = await holdWith(url, { cookie: pair }, [7]);
+    // A cookie travels with any site's request: a change made with it must say it comes from here.
+    for (const origin of [undefined, 'https://evil.example', url.replace('127.0.0.1', 'localhost')]) {
+      const refused = await holdWith(url, { cookie: pair, ...(origin && { origin }) }, [7]);
+      expect([origin, refused.status]).toEqual([origin, 403]);
+      expect(await refused.json()).toMatchObject({ error: 'BAD_ORIGIN' });
+    }
+    expect((await get(url, '/api/schedules/1/seats')).body[6]).toMatchObject({ id: 7, status: 'AVAILABLE' });
+    const held = await holdWith(url, { cookie: pair, origin: url }, [7]);
     expect(held.status).toBe(200);
     expect(await held.json()).toMatchObject({ status: 'HELD', seats: [{ id: 7, status: 'HELD', mine: true }] });
     const seats = await get(url, '/api/schedules/1/seats', { cookie: pair });
@@ -102,7 +112,8 @@ describe('sessions', () => {
     const refused = await hold(b.url, guest, [1]);
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ error: 'UNAUTHORIZED' });
-    expect((await holdWith(b.url, { cookie: `seatstream_session=${guest.token}` }, [1])).status).toBe(401);
+    const cookie = `seatstream_session=${guest.token}`;
+    expect((await holdWith(b.url, { cookie, origin: b.url }, [1])).status).toBe(401);
     expect((await hold(a.url, guest, [1])).status).toBe(200);
   });
 
@@ -122,6 +133,43 @@ describe('sessions', () => {
     });
     expect((await again.json()).userId).toBe(fromA.userId);
   });
+
+  it('DELETE /api/session logs out: 204, the cookie cleared, the token refused from then on', async () => {
+    const { url } = await server({ sessionSecret: SECRET_A });
+    const guest = await newGuest(url);
+    const other = await newGuest(url);
+    expect((await hold(url, guest, [1])).status).toBe(200);
+    const response = await fetch(`${url}/api/session`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${guest.token}` },
+    });
+    expect(response.status).toBe(204);
+    const cleared = sessionCookie(response);
+    expect(cleared.value).toBe('');
+    expect(cleared.attributes.map((a) => a.toLowerCase())).toContain('path=/');
+    const refused = await hold(url, guest, [2]);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ error: 'UNAUTHORIZED' });
+    // Coming back with the old cookie starts a new guest; the other guest is untouched.
+    const again = await fetch(`${url}/api/session`, {
+      method: 'POST',
+      headers: { cookie: `seatstream_session=${guest.token}` },
+    });
+    expect((await again.json()).userId).not.toBe(guest.userId);
+    expect((await hold(url, other, [2])).status).toBe(200);
+  });
+
+  it('GUEST_SESSIONS=off: no POST /api/session (404), and guest tokens are refused', async () => {
+    const on = await server({ sessionSecret: SECRET_A });
+    const off = await server({ sessionSecret: SECRET_A, guestSessions: false });
+    const guest = await newGuest(on.url);
+    const response = await fetch(`${off.url}/api/session`, { method: 'POST' });
+    expect(response.status).toBe(404);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    const refused = await hold(off.url, guest, [1]);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ error: 'UNAUTHORIZED' });
+  });
 });
 
 describe('admin routes', () => {
@@ -139,11 +187,13 @@ describe('admin routes', () => {
     });
   }
 
-  it('are off (404) without an ADMIN_TOKEN, even with a bearer', async () => {
+  it('refuse every bearer (401) without an ADMIN_TOKEN or service JWT configured, and create nothing', async () => {
     const { url } = await server();
-    const response = await put(url, 5, { rows: 3, seatsPerRow: 4 });
-    expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: 'NOT_FOUND' });
+    for (const token of [ADMIN, null]) {
+      const response = await put(url, 5, { rows: 3, seatsPerRow: 4 }, token);
+      expect([token, response.status]).toEqual([token, 401]);
+      expect(await response.json()).toMatchObject({ error: 'UNAUTHORIZED' });
+    }
     expect((await get(url, '/api/schedules/5/seats')).status).toBe(404);
   });
 
@@ -154,9 +204,27 @@ describe('admin routes', () => {
       expect([token, response.status]).toEqual([token, 401]);
       expect(await response.json()).toMatchObject({ error: 'UNAUTHORIZED', message: expect.any(String) });
     }
+    // A buyer is known, but this is not its act.
     const guest = await newGuest(url);
-    expect((await put(url, 5, { rows: 3, seatsPerRow: 4 }, guest.token)).status).toBe(401);
+    const buyer = await put(url, 5, { rows: 3, seatsPerRow: 4 }, guest.token);
+    expect(buyer.status).toBe(403);
+    expect(await buyer.json()).toMatchObject({ error: 'FORBIDDEN' });
     expect((await get(url, '/api/schedules/5/seats')).status).toBe(404);
+  });
+
+  it('accept an operator JWT whose role claim says service, and refuse a buyer’s JWT (403)', async () => {
+    const { url } = await server({ authJwtSecret: JWT_SECRET });
+    const jwt = (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('backoffice')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(JWT_SECRET));
+    const buyer = await put(url, 5, { rows: 3, seatsPerRow: 4 }, await jwt({ role: 'buyer' }));
+    expect(buyer.status).toBe(403);
+    expect((await get(url, '/api/schedules/5/seats')).status).toBe(404);
+    expect((await put(url, 5, { rows: 3, seatsPerRow: 4 }, await jwt({ role: 'service' }))).status).toBe(201);
+    expect((await get(url, '/api/schedules/5/seats')).body).toHaveLength(12);
   });
 
   it('creates a schedule (201), accepts the same layout again (200), refuses another layout (409)', async () => {
@@ -257,10 +325,21 @@ describe('operations', () => {
     expect(response.body).toMatchObject({ status: 'ready', accepting: true });
   });
 
+  it('/metrics exists only with a METRICS_TOKEN, and answers only to it', async () => {
+    const off = await server();
+    expect((await get(off.url, '/metrics', { authorization: `Bearer ${METRICS_TOKEN}` })).status).toBe(404);
+    const { url } = await server({ metricsToken: METRICS_TOKEN, adminToken: ADMIN });
+    for (const token of [undefined, '', 'wrong', ADMIN, `${METRICS_TOKEN}x`]) {
+      const response = await get(url, '/metrics', token === undefined ? {} : { authorization: `Bearer ${token}` });
+      expect([token, response.status]).toEqual([token, 401]);
+      expect(response.body).toMatchObject({ error: 'UNAUTHORIZED' });
+    }
+  });
+
   it('/metrics exposes seatstream_sse_connections counting open streams', async () => {
-    const { url } = await server();
+    const { url } = await server({ metricsToken: METRICS_TOKEN });
     const metrics = async () => {
-      const response = await fetch(`${url}/metrics`);
+      const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
       return response.text();

@@ -3,9 +3,19 @@ import { memoryBackend } from '../../src/backends/memory/memory-backend.js';
 import { defaultConfig } from '../../src/config.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
 import { SseClient } from '../support/sse-client.js';
-import { eventually, get, hold, newGuest, startServer, streaming, type TestServer } from '../support/server.js';
+import {
+  eventually,
+  get,
+  hold,
+  newGuest,
+  readMetrics,
+  startServer,
+  streaming,
+  type TestServer,
+} from '../support/server.js';
 
 const EVENTS = '/api/schedules/1/seats/events';
+const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 describe('stream lifecycle', () => {
   let server: TestServer | undefined;
@@ -15,7 +25,7 @@ describe('stream lifecycle', () => {
   });
 
   it('tears a subscription down when the client disconnects: no subscriber, topic removed', async () => {
-    server = await startServer();
+    server = await startServer({ metricsToken: METRICS_TOKEN });
     const { hub } = server.app.seatstream;
     const clients = await Promise.all([1, 2].map(() => SseClient.connect(server!.url + EVENTS)));
     await eventually(() => expect(hub.subscriberCount(scheduleTopic(1))).toBe(2));
@@ -26,7 +36,7 @@ describe('stream lifecycle', () => {
     clients[1]!.close();
     await eventually(() => expect(hub.topicCount).toBe(0));
     expect(hub.subscriberCount(scheduleTopic(1))).toBe(0);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await readMetrics(server.url, METRICS_TOKEN);
     expect(metrics).toMatch(/^seatstream_sse_connections 0$/m);
     expect(metrics).toMatch(/^seatstream_sse_connections_total 2$/m);
   });

@@ -10,9 +10,25 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * The config tests run with: the defaults, except that every client is 127.0.0.1, so per-address
+ * limits and the hold cool-down are off unless a test of them turns them on.
+ */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...defaultConfig,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    rateLimits: false,
+    holdCooldownMs: 0,
+    ...overrides,
+  };
+}
+
 /** The real app, listening on an ephemeral loopback port. */
 export async function startServer(overrides: Partial<Config> = {}, options: BuildOptions = {}): Promise<TestServer> {
-  const config: Config = { ...defaultConfig, port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides };
+  const config = testConfig(overrides);
   const app = await buildApp(config, { logger: false, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -64,10 +80,6 @@ export function release(url: string, guest: Guest, seatIds: number[], scheduleId
   return post(url, `/api/schedules/${scheduleId}/seats/release`, { seatIds }, guest);
 }
 
-export function reserve(url: string, guest: Guest, seatIds: number[], scheduleId = 1) {
-  return post(url, `/api/schedules/${scheduleId}/seats/reserve`, { seatIds }, guest);
-}
-
 /**
  * Waits until `check` passes (polling), for state that settles asynchronously. Its deadline runs on
  * `performance.now()`, so it still times out in a test that fakes `Date`.
@@ -98,4 +110,49 @@ export async function streaming(server: TestServer, scheduleId: number, count = 
     if (subscribed !== count) throw new Error(`${topic}: ${subscribed} subscribers here, waiting for ${count}`);
   });
   await hub.ready(topic);
+}
+
+/** POST with `Authorization: Bearer <token>` (the service's ADMIN_TOKEN, a JWT), or with no credential. */
+export async function postWithToken<T = any>(
+  url: string,
+  path: string,
+  body: unknown,
+  token: string | undefined,
+): Promise<ApiResponse<T>> {
+  const response = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token !== undefined && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T, headers: response.headers };
+}
+
+/** What the service's reserve names: the seats, the buyer who must hold them, and the order they are for. */
+export interface Order {
+  seatIds: number[];
+  userId: string;
+  orderId: string;
+}
+
+/** The service reserves a buyer's held seats for an order (the operator's checkout after payment). */
+export function serviceReserve(url: string, serviceToken: string, order: Order, scheduleId = 1) {
+  return postWithToken(url, `/api/schedules/${scheduleId}/seats/reserve`, order, serviceToken);
+}
+
+/** The service releases seats of anyone, held or reserved (a cancelled payment, a refund). */
+export function serviceRelease(url: string, serviceToken: string, seatIds: number[], scheduleId = 1) {
+  return postWithToken(url, `/api/schedules/${scheduleId}/seats/release`, { seatIds }, serviceToken);
+}
+
+/** The demo's checkout, as the buyer: reserves its own held seats (exists only while `demo` is on). */
+export function checkout(url: string, guest: Guest, seatIds: number[], scheduleId = 1) {
+  return post(url, `/api/demo/schedules/${scheduleId}/checkout`, { seatIds }, guest);
+}
+
+/** `/metrics` (the server must be started with `metricsToken`): its text, after checking it answered 200. */
+export async function readMetrics(url: string, metricsToken: string): Promise<string> {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`/metrics: ${response.status} ${text}`);
+  return text;
 }

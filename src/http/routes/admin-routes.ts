@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LIMITS } from '../../seats/seat.js';
 import type { AppContext } from '../context.js';
@@ -15,16 +14,9 @@ const layoutBody = {
   },
 } as const;
 
-/** Operator routes; registered only when ADMIN_TOKEN is set. */
+/** The service's schedule routes (ADMIN_TOKEN, or an operator JWT with the service role). */
 export async function adminRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
-  const token = Buffer.from(ctx.config.adminToken ?? '');
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    const auth = request.headers.authorization ?? '';
-    const given = Buffer.from(auth.startsWith('Bearer ') ? auth.slice(7).trim() : '');
-    if (given.length !== token.length || !timingSafeEqual(given, token)) {
-      throw new ApiError('UNAUTHORIZED', 'Admin routes need Authorization: Bearer <ADMIN_TOKEN>');
-    }
-  });
+  app.addHook('onRequest', async (request: FastifyRequest) => ctx.auth.service(request));
 
   app.put<{ Params: { scheduleId: string }; Body: { rows: number; seatsPerRow: number } }>(
     '/api/schedules/:scheduleId',

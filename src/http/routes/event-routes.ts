@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StorageUnavailableError } from '../../bus/unavailable-error.js';
 import { MAX_CURSOR_LENGTH, parseCursor } from '../../protocol/cursor.js';
 import { type EventId, parseEventId } from '../../protocol/event-id.js';
 import type { TopicPosition } from '../../hub/topic-hub.js';
@@ -18,6 +17,7 @@ const streamQuery = {
   properties: {
     lastEventId: { type: 'string', maxLength: MAX_CURSOR_LENGTH },
     snapshot: { type: 'string', enum: ['true', 'false', '1', '0', ''] },
+    access_token: { type: 'string', maxLength: 8192 },
   },
 } as const;
 
@@ -112,16 +112,24 @@ async function stream(
   reply: FastifyReply,
   topics: TopicPosition[],
 ): Promise<void> {
+  // Seat streams are public, and a stale cookie must not cut a viewer off; but a token sent for
+  // this stream (a browser's EventSource cannot set headers) must be valid.
+  if ((request.query as { access_token?: string }).access_token !== undefined) {
+    await ctx.auth.caller(request, { query: true });
+  }
   for (const { label } of topics) {
-    // With the store unreachable, open the stream anyway: it keeps the client (heartbeats) and
-    // catches up when the store is back, where a 503 would make a browser's EventSource give up.
-    const exists = await ctx.backend.store.exists(Number(label)).catch((error: unknown) => {
-      if (error instanceof StorageUnavailableError) return true;
-      throw error;
-    });
+    // A stream names schedules that exist (nothing is created for one that does not); with the
+    // store unreachable that cannot be known, so the answer is 503 and the client retries later.
+    // Streams already open ride out the outage (heartbeats go on) and catch up afterwards.
+    const exists = await ctx.backend.store.exists(Number(label));
     if (!exists) throw new ApiError('SCHEDULE_NOT_FOUND', `No such schedule: ${label}`, { scheduleId: Number(label) });
   }
   if (request.raw.destroyed) return;
+  if (!ctx.limits.openStream(request, reply)) {
+    throw new ApiError('RATE_LIMITED', `At most ${ctx.config.maxStreamsPerIp} open streams per address`, {
+      retryAfter: 5,
+    });
+  }
   const { config, hub } = ctx;
   const lifetimeMs = config.sseMaxLifetimeMs * (0.8 + 0.2 * Math.random());
   openSseStream(reply, hub.stream({ topics, lifetimeMs }), options);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { VIEWER } from '../../auth/caller.js';
 import { formatEventId } from '../../protocol/event-id.js';
 import type { SeatChange } from '../../seats/seat-hold-service.js';
 import { publicSeat } from '../../seats/seat-events.js';
 import type { SeatState } from '../../seats/seat.js';
 import type { AppContext } from '../context.js';
-import { parseId, scheduleParams, seatIdsBody } from '../schemas.js';
+import { parseId, reserveBody, scheduleParams, seatIdsBody } from '../schemas.js';
 
 interface ScheduleRequest {
   Params: { scheduleId: string };
@@ -15,17 +16,37 @@ interface SeatIdsRequest extends ScheduleRequest {
   Body: { seatIds: number[] };
 }
 
-type Operation = 'hold' | 'release' | 'reserve';
+interface ReserveRequest extends ScheduleRequest {
+  Body: { seatIds: number[]; userId: string; orderId: string };
+}
 
+/**
+ * The seat map and its changes (docs/api.md). Holding and releasing one's own holds is a buyer's
+ * act; reserving (after payment) and releasing anyone's seats is the service's.
+ */
 export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
-  const { seats, sessions, metrics } = ctx;
+  const { seats, auth, limits, metrics, config } = ctx;
+
+  /** Runs a mutation and counts its outcome. */
+  const counted = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await run();
+      metrics.mutations.inc({ operation, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      metrics.mutations.inc({ operation, outcome: outcomeOf(error) });
+      throw error;
+    }
+  };
 
   app.get<ScheduleRequest>(
     '/api/schedules/:scheduleId/seats',
-    { schema: { params: scheduleParams } },
+    { schema: { params: scheduleParams }, onRequest: limits.reads },
     async (request, reply) => {
       const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
-      const userId = sessions.userOf(request);
+      // Reading is public: a stale or bad credential only means no seat is marked as mine.
+      const caller = await auth.caller(request).catch(() => VIEWER);
+      const userId = caller.role === 'buyer' ? caller.userId : undefined;
       const state = await seats.state(scheduleId);
       const lastEventId = formatEventId(state.lastEventId);
       // The map a caller sees depends on who they are (their own seats are marked), so does the tag.
@@ -42,24 +63,55 @@ export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     },
   );
 
-  const mutation = { schema: { params: scheduleParams, body: seatIdsBody(ctx.config.maxSeatsPerRequest) } };
-  /** Every mutation route: the caller's session, the domain call, the outcome counted. */
-  const mutate = (operation: Operation) => async (request: FastifyRequest<SeatIdsRequest>) => {
-    const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
-    const userId = sessions.requireUser(request);
-    try {
-      const change = await seats[operation](scheduleId, userId, request.body.seatIds);
-      metrics.mutations.inc({ operation, outcome: 'ok' });
-      return changeView(change, userId);
-    } catch (error) {
-      metrics.mutations.inc({ operation, outcome: outcomeOf(error) });
-      throw error;
-    }
-  };
+  const seatIds = { schema: { params: scheduleParams, body: seatIdsBody(config.maxSeatsPerRequest) } };
 
-  app.post<SeatIdsRequest>('/api/schedules/:scheduleId/seats/hold', mutation, mutate('hold'));
-  app.post<SeatIdsRequest>('/api/schedules/:scheduleId/seats/release', mutation, mutate('release'));
-  app.post<SeatIdsRequest>('/api/schedules/:scheduleId/seats/reserve', mutation, mutate('reserve'));
+  app.post<SeatIdsRequest>(
+    '/api/schedules/:scheduleId/seats/hold',
+    { ...seatIds, onRequest: limits.mutations },
+    async (request) => {
+      const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
+      const buyer = await auth.buyer(request);
+      // Guests are anonymous, so their address is what one person's many sessions share.
+      const perAddress = buyer.guest && config.rateLimits && config.maxHoldPerIp > 0;
+      const change = await counted('hold', () =>
+        seats.hold(scheduleId, buyer.userId, request.body.seatIds, {
+          // A hold never outlives the session or token that made it.
+          ...(Number.isFinite(buyer.expiresAt) && { notAfter: buyer.expiresAt }),
+          ...(perAddress && { address: request.ip, maxPerAddress: config.maxHoldPerIp }),
+        }),
+      );
+      return changeView(change, buyer.userId);
+    },
+  );
+
+  app.post<SeatIdsRequest>(
+    '/api/schedules/:scheduleId/seats/release',
+    { ...seatIds, onRequest: limits.mutations },
+    async (request) => {
+      const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
+      const caller = await auth.caller(request);
+      const ids = request.body.seatIds;
+      // The service: a cancelled payment or a refund, held or reserved, anyone's.
+      if (caller.role === 'service')
+        return serviceView(await counted('release-any', () => seats.releaseAny(scheduleId, ids)));
+      const buyer = await auth.buyer(request); // the same caller, or the right 401
+      return changeView(await counted('release', () => seats.release(scheduleId, buyer.userId, ids)), buyer.userId);
+    },
+  );
+
+  app.post<ReserveRequest>(
+    '/api/schedules/:scheduleId/seats/reserve',
+    {
+      schema: { params: scheduleParams, body: reserveBody(config.maxSeatsPerRequest) },
+      // Who asks comes first: a stranger learns nothing about the body's rules.
+      onRequest: async (request) => auth.service(request),
+    },
+    async (request) => {
+      const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
+      const { seatIds: ids, userId, orderId } = request.body;
+      return serviceView(await counted('reserve', () => seats.reserveOrder(scheduleId, userId, ids, orderId)));
+    },
+  );
 }
 
 function seatView(seat: SeatState, userId: string | undefined) {
@@ -75,6 +127,17 @@ function changeView(change: SeatChange, userId: string) {
     status: change.status,
     seats: change.seats.map((seat) => seatView(seat, userId)),
     ...(change.expiresAt !== undefined && { expiresAt: new Date(change.expiresAt).toISOString() }),
+    eventId: change.eventId,
+    events: change.events,
+  };
+}
+
+/** The service sees whose seats they are. */
+function serviceView(change: SeatChange) {
+  return {
+    scheduleId: change.scheduleId,
+    status: change.status,
+    seats: change.seats.map((seat) => (seat.holder ? { ...publicSeat(seat), holder: seat.holder } : publicSeat(seat))),
     eventId: change.eventId,
     events: change.events,
   };

@@ -67,7 +67,15 @@ export interface TestPage {
   errors: string[];
   /** Everything the page logged (`type: text`), e.g. Chromium's own notes on failed requests. */
   console: string[];
+  /**
+   * Content-Security-Policy violations: Chromium's console reports and the page's
+   * `securitypolicyviolation` events. The server's CSP must never block the demo page.
+   */
+  csp: string[];
 }
+
+/** The page's own view of a violation, logged so that the console listener collects it too. */
+const CSP_MARK = 'csp violation:';
 
 /** A page in a fresh context (its own session cookie), light colour scheme; exceptions and console collected. */
 export async function newPage(browser: Browser, viewport = { width: 1280, height: 900 }): Promise<TestPage> {
@@ -75,9 +83,20 @@ export async function newPage(browser: Browser, viewport = { width: 1280, height
   const page = await context.newPage();
   const errors: string[] = [];
   const console: string[] = [];
+  const csp: string[] = [];
   page.on('pageerror', (error) => errors.push(String(error)));
-  page.on('console', (message) => console.push(`${message.type()}: ${message.text()}`));
-  return { context, page, errors, console };
+  page.on('console', (message) => {
+    const line = `${message.type()}: ${message.text()}`;
+    console.push(line);
+    if (/Content.Security.Policy|csp violation:/i.test(message.text())) csp.push(line);
+  });
+  // Init scripts run through the DevTools protocol, so the CSP does not apply to this one itself.
+  await context.addInitScript(
+    `document.addEventListener('securitypolicyviolation', (e) =>
+      console.error('${CSP_MARK} ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') +
+        ' at ' + e.sourceFile + ':' + e.lineNumber));`,
+  );
+  return { context, page, errors, console, csp };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

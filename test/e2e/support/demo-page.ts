@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { post, type Guest } from '../../support/server.js';
 
 /** Computed seat colours of public/style.css (light scheme). */
 export const COLOURS = {
@@ -108,4 +109,29 @@ export async function serverMap(
   expect(response.status).toBe(200);
   const body = (await response.json()) as Array<{ id: number; status: string }>;
   return { seats: body.map((s) => [s.id, s.status]), lastEventId: response.headers.get('last-event-id') };
+}
+
+/**
+ * A guest buys its held seats through the demo's checkout (reserving is the service's act; the
+ * demo route stands in for an operator's checkout).
+ */
+export async function checkout(url: string, guest: Guest, seatIds: number[], scheduleId = 1): Promise<void> {
+  const response = await post(url, `/api/demo/schedules/${scheduleId}/checkout`, { seatIds }, guest);
+  expect(response.status).toBe(200);
+}
+
+/** The toast's text once it shows an error matching `pattern`. */
+export async function errorToast(page: Page, pattern: RegExp, timeoutMs = 5_000): Promise<string> {
+  const handle = await page.waitForFunction(
+    ([source, flags]) => {
+      const toast = document.getElementById('toast')!;
+      const text = toast.textContent ?? '';
+      return toast.classList.contains('show') && toast.dataset.kind === 'error' && new RegExp(source, flags).test(text)
+        ? text
+        : undefined;
+    },
+    [pattern.source, pattern.flags] as const,
+    { timeout: timeoutMs },
+  );
+  return (await handle.jsonValue()) as string;
 }

@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { ROOT } from './browser.js';
 import { listensOn, onPort, StartError, tail } from './ports.js';
 
+/** /metrics answers only with METRICS_TOKEN set, to its bearer; every test instance gets this one. */
+export const METRICS_TOKEN = 'metrics-token-of-the-e2e-instances';
+
 export interface Instance {
   name: string;
   port: number;
@@ -33,7 +36,7 @@ export async function startInstance(
 async function launch(name: string, port: number, env: Record<string, string>): Promise<Instance> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', METRICS_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -82,7 +85,14 @@ async function launch(name: string, port: number, env: Record<string, string>): 
 
 /** Open SSE connections of an instance, from its /metrics. */
 export async function openStreams(instance: Instance): Promise<number> {
-  const text = await fetch(`${instance.url}/metrics`).then((r) => r.text());
+  const text = await metrics(instance);
   const match = /^seatstream_sse_connections (\d+)/m.exec(text);
   return match ? Number(match[1]) : 0;
+}
+
+/** An instance's /metrics text (with the suite's METRICS_TOKEN). */
+export async function metrics(instance: Instance): Promise<string> {
+  const response = await fetch(`${instance.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (response.status !== 200) throw new Error(`${instance.name} /metrics: HTTP ${response.status}`);
+  return response.text();
 }

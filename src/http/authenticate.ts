@@ -1,0 +1,159 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Buyer, type Caller, VIEWER, type Via } from '../auth/caller.js';
+import { type GuestTokens, looksLikeGuestToken } from '../auth/guest-tokens.js';
+import type { Identity } from '../auth/identity.js';
+import { ApiError } from './errors.js';
+import type { Limits } from './limits.js';
+
+export const GUEST_COOKIE = 'seatstream_session';
+
+export interface AuthenticatorOptions {
+  identity: Identity;
+  /** Undefined when guest sessions are off. */
+  guests: GuestTokens | undefined;
+  /** The cookie that carries an operator JWT, if any. */
+  jwtCookie: string | undefined;
+  /** Origins besides the request's own from which cookie-authenticated changes are accepted. */
+  allowedOrigins: readonly string[];
+  /** Failed service authentications are limited per client address. */
+  limits: Pick<Limits, 'checkServiceFailures' | 'serviceRefused'>;
+}
+
+/**
+ * Where a request's credential comes from, and what it makes the caller. The `Authorization:
+ * Bearer` header wins; then, on stream routes only (a browser's EventSource cannot set headers),
+ * `?access_token=`; then the operator's JWT cookie and the guest cookie. A credential that is
+ * present but invalid is a 401, never a silent downgrade to viewer.
+ */
+export class Authenticator {
+  /**
+   * Each request's caller, worked out once per way of reading it (the rate limiter asks too): the
+   * limiter's header-and-cookie answer must not stand for a stream route's `?access_token=` one.
+   */
+  private readonly callers = new WeakMap<FastifyRequest, Promise<Caller>>();
+  private readonly queryCallers = new WeakMap<FastifyRequest, Promise<Caller>>();
+  /** Requests whose failed service authentication was counted already. */
+  private readonly counted = new WeakSet<FastifyRequest>();
+
+  constructor(private readonly options: AuthenticatorOptions) {}
+
+  caller(request: FastifyRequest, { query = false } = {}): Promise<Caller> {
+    const callers = query ? this.queryCallers : this.callers;
+    let caller = callers.get(request);
+    if (!caller) {
+      caller = this.resolve(request, query);
+      callers.set(request, caller);
+    }
+    return caller;
+  }
+
+  private async resolve(request: FastifyRequest, query: boolean): Promise<Caller> {
+    const presented = this.credential(request, query);
+    if (!presented) return VIEWER;
+    if (presented.via === 'cookie' && request.method !== 'GET' && request.method !== 'HEAD') this.checkOrigin(request);
+    // A bearer token that is neither a guest token nor a JWT can only be a try at the service
+    // token, which some buyer routes take too (release): its failures count on every route.
+    const serviceTry =
+      presented.via === 'bearer' && !looksLikeGuestToken(presented.token) && !looksLikeJwt(presented.token);
+    if (serviceTry) await this.options.limits.checkServiceFailures(request);
+    const caller = await this.options.identity.resolve(presented.token, presented.via);
+    if (!caller) {
+      if (serviceTry) await this.refused(request);
+      throw new ApiError('UNAUTHORIZED', 'The credential is invalid, expired or revoked');
+    }
+    return caller;
+  }
+
+  /** Counts a failed service authentication once per request. */
+  private async refused(request: FastifyRequest): Promise<void> {
+    if (this.counted.has(request)) return;
+    this.counted.add(request);
+    await this.options.limits.serviceRefused(request);
+  }
+
+  /** A buyer's act (hold, release its own): 401 without identity, 403 for the service. */
+  async buyer(request: FastifyRequest): Promise<Buyer> {
+    const caller = await this.caller(request);
+    if (caller.role === 'buyer') return caller;
+    if (caller.role === 'service') throw new ApiError('FORBIDDEN', 'The service acts through its own routes');
+    throw new ApiError('UNAUTHORIZED', this.options.guests ? undefined : 'Sign in first');
+  }
+
+  /** The service's act (reserve, release any seat, schedules): 401 without identity, 403 for a buyer. */
+  async service(request: FastifyRequest): Promise<void> {
+    const { limits } = this.options;
+    await limits.checkServiceFailures(request);
+    let caller: Caller;
+    try {
+      caller = await this.caller(request);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 'RATE_LIMITED')) await this.refused(request);
+      throw error;
+    }
+    if (caller.role === 'service') return;
+    await this.refused(request);
+    if (caller.role === 'buyer') throw new ApiError('FORBIDDEN');
+    throw new ApiError('UNAUTHORIZED', 'This route needs Authorization: Bearer <service credential>');
+  }
+
+  /** Keeps a valid guest session (a page reload is the same guest), or starts a new one. */
+  async startGuest(request: FastifyRequest, reply: FastifyReply) {
+    const guests = this.options.guests!;
+    const current = request.cookies[GUEST_COOKIE];
+    if (current) {
+      const caller = await this.options.identity.resolve(current, 'cookie').catch(() => undefined);
+      if (caller?.role === 'buyer' && caller.guest) {
+        return { userId: caller.userId, token: current, expiresAt: new Date(caller.expiresAt).toISOString() };
+      }
+    }
+    const session = guests.issue();
+    void reply.setCookie(GUEST_COOKIE, session.token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: request.protocol === 'https',
+      path: '/',
+      maxAge: Math.floor(guests.ttlMs / 1000),
+    });
+    return { userId: session.userId, token: session.token, expiresAt: new Date(session.expiresAt).toISOString() };
+  }
+
+  /**
+   * Revokes the request's guest token on every instance and clears its cookie. A logout is a
+   * change too: with a cookie it must come from an allowed Origin (no cross-site logout).
+   */
+  async logout(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const presented = this.credential(request, false);
+    if (presented?.via === 'cookie') this.checkOrigin(request);
+    const revoked = presented ? await this.options.identity.logout(presented.token) : false;
+    void reply.clearCookie(GUEST_COOKIE, { path: '/' });
+    return revoked;
+  }
+
+  /**
+   * A browser sends cookies with any site's request, so a change made with a cookie must come
+   * from the page's own origin or an allowed one; browsers always send Origin on such requests.
+   */
+  private checkOrigin(request: FastifyRequest): void {
+    const origin = request.headers.origin;
+    const own = `${request.protocol}://${request.host}`;
+    if (origin === own || (origin !== undefined && this.options.allowedOrigins.includes(origin))) return;
+    throw new ApiError('BAD_ORIGIN', `A change made with a cookie must come from ${own} or an allowed origin`);
+  }
+
+  private credential(request: FastifyRequest, query: boolean): { token: string; via: Via } | undefined {
+    const auth = request.headers.authorization;
+    if (auth?.startsWith('Bearer ')) return { token: auth.slice(7).trim(), via: 'bearer' };
+    const fromQuery = query ? (request.query as { access_token?: unknown }).access_token : undefined;
+    if (typeof fromQuery === 'string' && fromQuery) return { token: fromQuery, via: 'query' };
+    const { jwtCookie } = this.options;
+    const jwt = jwtCookie ? request.cookies[jwtCookie] : undefined;
+    if (jwt) return { token: jwt, via: 'cookie' };
+    const guest = request.cookies[GUEST_COOKIE];
+    return guest ? { token: guest, via: 'cookie' } : undefined;
+  }
+}
+
+/** A compact JWS: three base64url parts, the first a JSON object (`eyJ` is `{"`). */
+function looksLikeJwt(token: string): boolean {
+  return /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(token);
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dropPrefixes,
+  type RedisProcess,
+  redisTestsEnabled,
+  startRedis,
+  uniquePrefix,
+} from '../support/redis-server.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { ADMIN, bearer, call, SESSION_SECRET } from '../support/trust.js';
+
+const enabled = redisTestsEnabled('limits across instances');
+
+/** On Redis the limits are the deployment's, not each instance's: two instances count together. */
+describe.skipIf(!enabled)('limits across two instances on one Redis', () => {
+  let redis: RedisProcess | undefined;
+  let url: string;
+  const instances: TestServer[] = [];
+  const prefixes: string[] = [];
+  beforeAll(async () => {
+    url = process.env.TEST_REDIS_URL ?? (redis = await startRedis()).url;
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.close()));
+    await dropPrefixes(url, prefixes);
+    await redis?.stop();
+  });
+
+  const pair = async (overrides = {}) => {
+    const prefix = uniquePrefix('trust-limits');
+    prefixes.push(prefix);
+    const config = { redisUrl: url, redisKeyPrefix: prefix, sessionSecret: SESSION_SECRET, rateLimits: true };
+    const started = [await startServer({ ...config, ...overrides }), await startServer({ ...config, ...overrides })];
+    instances.push(...started);
+    return started as [TestServer, TestServer];
+  };
+
+  it('sessions per minute are counted across both instances', async () => {
+    const [a, b] = await pair({ sessionsPerMinute: 10 });
+    const statuses: number[] = [];
+    // Alternating between the instances: a per-instance limit would allow 20.
+    for (let i = 0; i < 20; i++) {
+      statuses.push((await call((i % 2 ? b : a).url, '/api/session', { method: 'POST' })).status);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
+  });
+
+  it('failed service authentications are counted across both instances', async () => {
+    const [a, b] = await pair({ adminToken: ADMIN, authFailuresPerMinute: 3 });
+    const put = (server: TestServer, token: string) =>
+      call(server.url, '/api/schedules/5', {
+        method: 'PUT',
+        body: { rows: 1, seatsPerRow: 1 },
+        headers: bearer(token),
+      });
+    expect((await put(a, 'wrong-token-0123456789a')).status).toBe(401);
+    expect((await put(b, 'wrong-token-0123456789b')).status).toBe(401);
+    expect((await put(a, 'wrong-token-0123456789c')).status).toBe(401);
+    expect((await put(b, ADMIN)).status).toBe(429);
+  });
+});
