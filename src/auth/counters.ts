@@ -7,6 +7,8 @@ export interface WindowCounters {
   increment(key: string, windowMs: number): Promise<WindowCount>;
   /** The current count without adding to it (0 when the window is over). */
   peek(key: string): Promise<WindowCount>;
+  /** Takes one hit back, within the current window only (a try counted first that turned out fine). */
+  forgive(key: string): Promise<void>;
 }
 
 export interface WindowCount {

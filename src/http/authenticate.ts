@@ -16,7 +16,7 @@ export interface AuthenticatorOptions {
   /** Origins besides the request's own from which cookie-authenticated changes are accepted. */
   allowedOrigins: readonly string[];
   /** Failed service authentications are limited per client address. */
-  limits: Pick<Limits, 'checkServiceFailures' | 'serviceRefused'>;
+  limits: Pick<Limits, 'checkServiceFailures' | 'serviceRefused' | 'serviceAttempt' | 'serviceSucceeded'>;
 }
 
 /**
@@ -55,12 +55,14 @@ export class Authenticator {
     // token, which some buyer routes take too (release): its failures count on every route.
     const serviceTry =
       presented.via === 'bearer' && !looksLikeGuestToken(presented.token) && !looksLikeJwt(presented.token);
-    if (serviceTry) await this.options.limits.checkServiceFailures(request);
-    const caller = await this.options.identity.resolve(presented.token, presented.via);
-    if (!caller) {
-      if (serviceTry) await this.refused(request);
-      throw new ApiError('UNAUTHORIZED', 'The credential is invalid, expired or revoked');
+    if (serviceTry) {
+      // Counted before it is checked (and taken back if right): parallel guesses cannot outrun it.
+      this.counted.add(request);
+      await this.options.limits.serviceAttempt(request);
     }
+    const caller = await this.options.identity.resolve(presented.token, presented.via);
+    if (!caller) throw new ApiError('UNAUTHORIZED', 'The credential is invalid, expired or revoked');
+    if (serviceTry) await this.options.limits.serviceSucceeded(request);
     return caller;
   }
 

@@ -19,6 +19,13 @@ export interface Limits {
   checkServiceFailures(request: FastifyRequest): Promise<void>;
   /** Counts one failed service authentication of the request's address. */
   serviceRefused(request: FastifyRequest): Promise<void>;
+  /**
+   * Counts a try at the service token before it is checked, refusing it past the limit, so
+   * tries sent in parallel cannot all pass a check that reads the count before any is added.
+   */
+  serviceAttempt(request: FastifyRequest): Promise<void>;
+  /** Takes back the count of a try that was right. */
+  serviceSucceeded(request: FastifyRequest): Promise<void>;
   /** Takes one of the address's stream slots (per instance); false when it has none left. */
   openStream(request: FastifyRequest, reply: FastifyReply): boolean;
 }
@@ -43,6 +50,8 @@ export async function registerLimits(
       reads: NONE,
       checkServiceFailures: async () => undefined,
       serviceRefused: async () => undefined,
+      serviceAttempt: async () => undefined,
+      serviceSucceeded: async () => undefined,
       openStream: () => true,
     };
   }
@@ -87,6 +96,17 @@ export async function registerLimits(
     },
     async serviceRefused(request) {
       await counters.increment(`auth-failures:${request.ip}`, MINUTE).catch(() => undefined);
+    },
+    async serviceAttempt(request) {
+      const { count, ttlMs } = await counters.increment(`auth-failures:${request.ip}`, MINUTE);
+      if (count > config.authFailuresPerMinute) {
+        throw new ApiError('RATE_LIMITED', 'Too many failed authentications from your address', {
+          retryAfter: Math.max(1, Math.ceil(ttlMs / 1000)),
+        });
+      }
+    },
+    async serviceSucceeded(request) {
+      await counters.forgive(`auth-failures:${request.ip}`).catch(() => undefined);
     },
     openStream(request, reply) {
       const open = streams.get(request.ip) ?? 0;

@@ -46,6 +46,23 @@ describe.skipIf(!enabled)('limits across two instances on one Redis', () => {
     expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
   });
 
+  it('guesses at the service token sent in parallel to both instances get no further than the limit', async () => {
+    const [a, b] = await pair({ adminToken: ADMIN, authFailuresPerMinute: 3 });
+    const guesses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        call((i % 2 ? b : a).url, '/api/schedules/70', {
+          method: 'PUT',
+          body: { rows: 1, seatsPerRow: 5 },
+          headers: bearer(`${ADMIN.slice(0, -3)}${i}xy`),
+        }),
+      ),
+    );
+    const statuses = guesses.map((g) => g.status);
+    // Each guess is counted before it is checked: at most the limit are even looked at.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(37);
+  });
+
   it('failed service authentications are counted across both instances', async () => {
     const [a, b] = await pair({ adminToken: ADMIN, authFailuresPerMinute: 3 });
     const put = (server: TestServer, token: string) =>

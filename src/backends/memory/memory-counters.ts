@@ -27,6 +27,11 @@ export class MemoryCounters implements WindowCounters {
       : { count: window.count, ttlMs: window.endsAt - now };
   }
 
+  async forgive(key: string): Promise<void> {
+    const window = this.windows.get(key);
+    if (window && window.endsAt > this.clock() && window.count > 0) window.count--;
+  }
+
   /** At most once a second, so a flood of distinct keys costs one pass per second, not per hit. */
   private sweep(now: number): void {
     if (now < this.nextSweep) return;

@@ -4,6 +4,7 @@ import { counterScripts } from './scripts.js';
 
 interface Scripts {
   counterIncrement(key: string, windowMs: number): Promise<[number, number]>;
+  counterForgive(key: string): Promise<number>;
 }
 
 /** Window counters in Redis, so a limit holds across every instance; each key expires with its window. */
@@ -26,6 +27,10 @@ export class RedisCounters implements WindowCounters {
       Promise.all([this.ctx.client.get(name), this.ctx.client.pttl(name)]),
     );
     return count === null || ttlMs < 0 ? { count: 0, ttlMs: 0 } : { count: Number(count), ttlMs };
+  }
+
+  async forgive(key: string): Promise<void> {
+    await this.ctx.run(() => this.scripts.counterForgive(this.key(key)));
   }
 
   private key(key: string): string {

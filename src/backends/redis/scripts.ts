@@ -44,8 +44,9 @@ export const seatScripts = () =>
     seatExpire: { numberOfKeys: 8, lua: compose('seat-expire', 'topic', 'seats') },
   }) satisfies Record<string, ScriptDefinition>;
 
-/** The window counters' script (rate limits). */
+/** The window counters' scripts (rate limits). */
 export const counterScripts = () =>
   ({
     counterIncrement: { numberOfKeys: 1, lua: compose('counter-increment') },
+    counterForgive: { numberOfKeys: 1, lua: compose('counter-forgive') },
   }) satisfies Record<string, ScriptDefinition>;
