@@ -8,7 +8,7 @@ import { SseClient } from '../support/sse-client.js';
 import { startServer, type Guest, type TestServer } from '../support/server.js';
 
 /**
- * DESIGN §5: every bad input gets a clear 4xx with a JSON body `{ error, message, ... }` and
+ * docs/design.md §5: every bad input gets a clear 4xx with a JSON body `{ error, message, ... }` and
  * changes nothing — no state, no event, no stream opened.
  *
  * Plain request/response cases go through `app.inject` (no socket). The stream routes, whose

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
 import { get, hold, newGuest, startServer, type Guest, type TestServer } from '../support/server.js';
 
-/** DESIGN §2: one connection follows several schedules; a cursor `1:3@e,2:1@e` says where each stands. */
+/** docs/design.md §2: one connection follows several schedules; a cursor `1:3@e,2:1@e` says where each stands. */
 
 const ADMIN = 'test-admin-token-0123456789';
 const BOTH = '/api/events?schedules=1,2';
