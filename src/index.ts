@@ -15,7 +15,15 @@ export { TopicHub, type TopicHubOptions, type TopicPosition, type StreamRequest 
 export type { FrameCodec, Snapshot, SnapshotSource } from './hub/frame-codec.js';
 export { formatEventId, parseEventId, type EventId } from './protocol/event-id.js';
 export { ERRORS, type ErrorCode, type ErrorBody } from './protocol/errors.js';
-export type { SeatStore, SeatCommand, HoldCommand, MutationResult } from './seats/seat-store.js';
+export type {
+  SeatStore,
+  SeatCommand,
+  HoldCommand,
+  MutationResult,
+  ImportCommand,
+  ImportResult,
+  ScheduleSummary,
+} from './seats/seat-store.js';
 export { SeatHoldService, type SeatChange } from './seats/seat-hold-service.js';
 export { SeatError, type SeatErrorCode } from './seats/seat-error.js';
 export type { Layout, SeatState, SeatStatus, ScheduleState } from './seats/seat.js';

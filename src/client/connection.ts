@@ -1,4 +1,4 @@
-import { SNAPSHOT_EVENT } from '../protocol/sse-frames.js';
+import { DELETED_EVENT, SNAPSHOT_EVENT } from '../protocol/sse-frames.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 
@@ -35,7 +35,7 @@ export type ConnectionState =
 
 /** One dispatched SSE event: `message` (unnamed), `snapshot`, or the server's `error` frame. */
 export interface Frame {
-  type: 'message' | 'snapshot' | 'error';
+  type: 'message' | 'snapshot' | 'error' | 'deleted';
   data: string;
   lastEventId: string;
 }
@@ -147,9 +147,14 @@ export class Connection extends Emitter<ConnectionEvents> {
     es.addEventListener('open', () => {
       if (es === this.es) this.onOpen();
     });
+    // No listener for the multi-schedule route's `cursor` event: the client never lets the
+    // EventSource reconnect by itself, and builds the cursor of a new connection from its maps.
     es.addEventListener('message', (event: { data: string; lastEventId?: string }) => this.frame(es, 'message', event));
     es.addEventListener(SNAPSHOT_EVENT, (event: { data: string; lastEventId?: string }) =>
       this.frame(es, 'snapshot', event),
+    );
+    es.addEventListener(DELETED_EVENT, (event: { data: string; lastEventId?: string }) =>
+      this.frame(es, 'deleted', event),
     );
     es.addEventListener('error', (event: { data?: unknown; lastEventId?: string }) => {
       if (es !== this.es) return;

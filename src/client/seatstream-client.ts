@@ -81,6 +81,8 @@ export interface ClientEvents {
   seat: SeatChange;
   heartbeat: { timestamp: string };
   resync: ResyncEvent;
+  /** The service deleted a schedule this client follows: the client has closed (see docs/client.md). */
+  deleted: { scheduleId: number };
   /** The server ended a stream with an error, or a background sync failed. */
   error: SeatstreamError;
 }
@@ -295,6 +297,12 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
     }
     if (frame.type === 'snapshot') {
       this.onSnapshot(frame, data as unknown as SnapshotData);
+      return;
+    }
+    if (frame.type === 'deleted') {
+      // The server ends the whole connection after it: reconnecting would only meet a 404.
+      this.connection.close();
+      this.emit('deleted', { scheduleId: Number(data.scheduleId) });
       return;
     }
     if (data.isHeartbeat === true) {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { FastifySSEPlugin } from 'fastify-sse-v2';
@@ -98,6 +99,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Bodies are JSON only: a text/plain body (what fetch sends for a bare string) is a 415.
   app.removeContentTypeParser('text/plain');
   await registerSecurityHeaders(app);
+  await registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
   await app.register(FastifySSEPlugin, { retryDelay: config.sseRetryMs });
   // The service is never throttled by the buyers' limits (its checkout sends from one address).
@@ -167,6 +169,26 @@ export function requestForLog(request: FastifyRequest) {
     url: request.url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]'),
     remoteAddress: request.ip,
   };
+}
+
+/**
+ * CORS for the pages of `CORS_ORIGINS` (docs/api.md#cors), registered before the limits and the
+ * routes: a preflight is answered (204) before any rate limit or authentication. A listed origin may send credentials
+ * (the session cookie, EventSource's `withCredentials`) and the headers the API reads; any other
+ * origin gets no CORS header at all (its preflight is a 404), so its browser refuses the answer.
+ * `CORS_ORIGINS` unset: nothing is registered, as before (OPTIONS is a 404).
+ */
+async function registerCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
+  if (origins.length === 0) return;
+  const allowed = new Set(origins);
+  await app.register(fastifyCors, {
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+    exposedHeaders: ['Last-Event-ID', 'ETag'],
+    optionsSuccessStatus: 204,
+  });
 }
 
 /** TRUST_PROXY=<n>: believe the n proxies nearest to this server (as a trust function). */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Buyer, type Caller, VIEWER, type Via } from '../auth/caller.js';
 import { type GuestTokens, looksLikeGuestToken } from '../auth/guest-tokens.js';
@@ -110,10 +111,7 @@ export class Authenticator {
     }
     const session = guests.issue();
     void reply.setCookie(GUEST_COOKIE, session.token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: request.protocol === 'https',
-      path: '/',
+      ...this.cookieOptions(request),
       maxAge: Math.floor(guests.ttlMs / 1000),
     });
     return { userId: session.userId, token: session.token, expiresAt: new Date(session.expiresAt).toISOString() };
@@ -127,8 +125,25 @@ export class Authenticator {
     const presented = this.credential(request, false);
     if (presented?.via === 'cookie') this.checkOrigin(request);
     const revoked = presented ? await this.options.identity.logout(presented.token) : false;
-    void reply.clearCookie(GUEST_COOKIE, { path: '/' });
+    void reply.clearCookie(GUEST_COOKIE, this.cookieOptions(request));
     return revoked;
+  }
+
+  /**
+   * The guest cookie's attributes. `SameSite=Lax` keeps it off other sites' requests; but when
+   * `CORS_ORIGINS` names a page of another site than the request's own, that page's requests
+   * must carry it, which only `SameSite=None` allows, and browsers take that only with `Secure`
+   * (an https API; Chromium also accepts it from http://localhost). Cross-site changes stay
+   * guarded by the Origin check (`checkOrigin`) and CORS.
+   */
+  private cookieOptions(request: FastifyRequest) {
+    const crossSite = this.options.allowedOrigins.some((origin) => !sameSite(origin, request));
+    return {
+      httpOnly: true,
+      sameSite: crossSite ? ('none' as const) : ('lax' as const),
+      secure: crossSite || request.protocol === 'https',
+      path: '/',
+    };
   }
 
   /**
@@ -153,6 +168,31 @@ export class Authenticator {
     const guest = request.cookies[GUEST_COOKIE];
     return guest ? { token: guest, via: 'cookie' } : undefined;
   }
+}
+
+/**
+ * Whether a listed origin is of the request's own site: the same scheme and registrable domain
+ * (ports do not count). Without the Public Suffix List the registrable domain is approximated:
+ * an IP address or a single label is its own site; otherwise the last two labels, or three
+ * under a two-letter country code's common second level (`shop.example.co.uk` → `example.co.uk`).
+ * Shared hosting suffixes (`github.io`) are not known, so their subdomains count as one site.
+ */
+export function sameSite(origin: string, request: Pick<FastifyRequest, 'protocol' | 'hostname'>): boolean {
+  const url = new URL(origin);
+  return url.protocol === `${request.protocol}:` && site(url.hostname) === site(request.hostname);
+}
+
+const SECOND_LEVELS = new Set(['ac', 'co', 'com', 'edu', 'gov', 'net', 'org']);
+
+function site(hostname: string): string {
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
+  if (isIP(host) !== 0) return host;
+  const labels = host.split('.');
+  const take = labels.length > 2 && labels.at(-1)!.length === 2 && SECOND_LEVELS.has(labels.at(-2)!) ? 3 : 2;
+  return labels.slice(-take).join('.');
 }
 
 /** A compact JWS: three base64url parts, the first a JSON object (`eyJ` is `{"`). */

@@ -12,20 +12,23 @@ export const scheduleParams = {
   properties: { scheduleId: { type: 'string', pattern: idPattern } },
 } as const;
 
+/** A list of distinct seat ids. */
+export function seatIdList<Min extends number>(minItems: Min, maxItems: number) {
+  return {
+    type: 'array',
+    minItems,
+    maxItems,
+    uniqueItems: true,
+    items: { type: 'integer', minimum: 1, maximum: MAX_ID },
+  } as const;
+}
+
 export function seatIdsBody(maxSeats: number) {
   return {
     type: 'object',
     required: ['seatIds'],
     additionalProperties: false,
-    properties: {
-      seatIds: {
-        type: 'array',
-        minItems: 1,
-        maxItems: maxSeats,
-        uniqueItems: true,
-        items: { type: 'integer', minimum: 1, maximum: MAX_ID },
-      },
-    },
+    properties: { seatIds: seatIdList(1, maxSeats) },
   } as const;
 }
 

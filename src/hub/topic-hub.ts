@@ -19,12 +19,22 @@ export interface TopicPosition {
   readonly label: string;
   /** Resume after this id, start with a snapshot, or with the next live event. */
   readonly after: StartAt;
+  /**
+   * Written last when the topic is deleted (the route's `event: deleted` frame). The whole
+   * connection then ends, whichever topics it follows: its client reconnects without this one.
+   */
+  readonly deleted?: string;
 }
 
 export interface StreamRequest {
   readonly topics: readonly TopicPosition[];
   /** The stream completes after this long, so load spreads again across instances. */
   readonly lifetimeMs: number;
+  /**
+   * Write a cursor after each chunk. Default: only when following several topics; the
+   * multi-schedule route asks for it with one too, so its clients resume the same way.
+   */
+  readonly cursor?: boolean;
 }
 
 const HEARTBEAT_SLOTS = 300;
@@ -62,17 +72,17 @@ export class TopicHub {
       snapshot: options.snapshot,
       acquire: (name) => {
         let topic = this.topics.get(name);
-        if (!topic) {
+        // A deleted topic's Topic ends with its subscribers; a newcomer gets one of its own.
+        if (!topic || topic.deleted) {
           topic = new Topic(name, options.bus, codec);
           this.topics.set(name, topic);
         }
         return topic;
       },
       release: (topic) => {
-        if (topic.sink.currentSubscriberCount() === 0 && this.topics.get(topic.name) === topic) {
-          this.topics.delete(topic.name);
-          topic.dispose();
-        }
+        if (topic.sink.currentSubscriberCount() > 0) return;
+        if (this.topics.get(topic.name) === topic) this.topics.delete(topic.name);
+        topic.dispose();
       },
     };
   }
@@ -86,10 +96,16 @@ export class TopicHub {
    */
   stream(request: StreamRequest): Observable<Buffer> {
     const { topics } = request;
-    const project = topics.length === 1 ? (chunk: Chunk) => chunk.bytes : this.withCursor(topics);
+    const project = (request.cursor ?? topics.length > 1) ? this.withCursor(topics) : (chunk: Chunk) => chunk.bytes;
     return new Observable<Buffer>((subscriber) => {
       // The topic streams feed this subscriber directly; their teardown joins its own.
-      for (const topic of topics) topicStream(this.deps, topic.topic, topic.after, project).subscribe(subscriber);
+      for (const topic of topics) {
+        const deleted = () => {
+          if (topic.deleted !== undefined) subscriber.next(Buffer.from(topic.deleted));
+          subscriber.complete();
+        };
+        topicStream(this.deps, topic.topic, topic.after, project, deleted).subscribe(subscriber);
+      }
       const slot = this.slots[this.nextSlot++ % this.slots.length]!;
       slot.add(subscriber);
       this.open++;

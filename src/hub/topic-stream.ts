@@ -33,10 +33,12 @@ export function topicStream<T>(
   name: string,
   after: StartAt,
   project: (chunk: Chunk) => T,
+  /** The topic was deleted: called instead of delivering anything more (the caller ends the stream). */
+  onDeleted: () => void,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     const topic = deps.acquire(name);
-    const stream = new ResumingStream(deps, name, subscriber, project);
+    const stream = new ResumingStream(deps, name, subscriber, project, onDeleted);
     topic.sink.asObservable().subscribe(stream);
     stream.sync(after);
     return () => {
@@ -60,12 +62,16 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     private readonly name: string,
     private readonly subscriber: Subscriber<T>,
     private readonly project: (chunk: Chunk) => T,
+    private readonly onDeleted: () => void,
   ) {
     super();
   }
 
   protected override _next(chunk: Chunk): void {
-    this.onLive(chunk);
+    // A deletion ends the stream at once, even while history or a snapshot is being read: the
+    // read would only find the topic gone.
+    if (chunk.deleted) this.onDeleted();
+    else this.onLive(chunk);
   }
 
   private onLive(chunk: Chunk): void {

@@ -1,4 +1,5 @@
 import type { BusEvent, BusSubscription, EventBus } from '../bus/event-bus.js';
+import { DELETED_EVENT } from '../protocol/sse-frames.js';
 import { Sinks, type ManySink } from '../sinks/index.js';
 import type { FrameCodec } from './frame-codec.js';
 
@@ -16,7 +17,16 @@ export interface Chunk {
   readonly last: number;
   readonly bytes: Buffer;
   readonly frames?: readonly string[];
+  /** The topic was deleted: no bytes; each subscriber ends its connection (TopicPosition.deleted). */
+  readonly deleted?: boolean;
 }
+
+/** A bus event that says the topic was deleted (EventBus implementations send it with offset 0). */
+export function isDeletion(event: BusEvent): boolean {
+  return event.offset === 0 && event.data === DELETED_EVENT;
+}
+
+const NO_BYTES = Buffer.alloc(0);
 
 /**
  * One live stream per topic: the bus delivers events, and everything that arrives within one
@@ -29,6 +39,10 @@ export class Topic {
   private pending: BusEvent[] = [];
   private scheduled = false;
   private readonly subscription: BusSubscription;
+  /** The deletion arrived; what follows it belongs to no subscriber of this topic. */
+  private deleting = false;
+  /** The deletion was passed on: the hub gives new subscribers a new Topic. */
+  deleted = false;
 
   constructor(
     readonly name: string,
@@ -36,7 +50,9 @@ export class Topic {
     private readonly codec: FrameCodec,
   ) {
     this.subscription = bus.subscribe(name, (event) => {
-      this.pending.push(event);
+      if (this.deleting) return;
+      if (isDeletion(event)) this.deleting = true;
+      else this.pending.push(event);
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flush);
@@ -58,6 +74,7 @@ export class Topic {
     this.scheduled = false;
     const events = this.pending;
     this.pending = [];
+    if (this.deleted) return;
     // A chunk never spans epochs: split where the epoch changes (offsets restart there).
     let start = 0;
     for (let i = 1; i <= events.length; i++) {
@@ -66,6 +83,9 @@ export class Topic {
         start = i;
       }
     }
+    if (!this.deleting) return;
+    this.deleted = true;
+    this.sink.tryEmitNext({ topic: this.name, epoch: '', first: 0, last: 0, bytes: NO_BYTES, deleted: true });
   };
 }
 

@@ -8,6 +8,12 @@ import { encodeHeartbeat } from './seat-events.js';
 /** Named events a stream may carry besides unnamed seat events. */
 export const SNAPSHOT_EVENT = 'snapshot';
 export const ERROR_EVENT = 'error';
+export const CURSOR_EVENT = 'cursor';
+/**
+ * The last event of a stream whose schedule was deleted. On the event bus, the deletion of a
+ * topic travels as an event with this data (offset 0, never stored).
+ */
+export const DELETED_EVENT = 'deleted';
 
 /** `comment`: `: heartbeat` only; `data`: a heartbeat message only; `both`: the two. */
 export type HeartbeatStyle = 'both' | 'comment' | 'data';
@@ -27,9 +33,13 @@ export function heartbeatFrame(style: HeartbeatStyle, at: Date): string {
   return comment + data;
 }
 
-/** An id-only block: it updates the browser's last event id without dispatching an event. */
+/**
+ * The position of a multi-schedule connection. It carries data: several widely used SSE
+ * libraries record an id only from a block with data, although browsers also take it from an
+ * id-only block. Named, so `onmessage` never sees it.
+ */
 export function cursorFrame(token: string): string {
-  return `id: ${token}\n\n`;
+  return `id: ${token}\nevent: ${CURSOR_EVENT}\ndata: ${token}\n\n`;
 }
 
 export function retryFrame(ms: number): string {
@@ -38,4 +48,9 @@ export function retryFrame(ms: number): string {
 
 export function errorFrame(body: { error: string; message: string }): string {
   return `event: ${ERROR_EVENT}\ndata: ${JSON.stringify(body)}\n\n`;
+}
+
+/** Ends a stream whose schedule was deleted; a multi-schedule connection ends with it too. */
+export function deletedFrame(scheduleId: number): string {
+  return `event: ${DELETED_EVENT}\ndata: {"scheduleId":${scheduleId}}\n\n`;
 }

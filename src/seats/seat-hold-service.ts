@@ -1,6 +1,6 @@
 import { formatEventId } from '../protocol/event-id.js';
 import type { Layout, ScheduleState, SeatState, SeatStatus } from './seat.js';
-import type { MutationResult, SeatStore } from './seat-store.js';
+import type { ImportResult, MutationResult, ScheduleSummary, SeatStore } from './seat-store.js';
 
 export interface SeatHoldOptions {
   holdTtlMs: number;
@@ -59,6 +59,23 @@ export class SeatHoldService {
 
   createSchedule(scheduleId: number, layout: Layout): Promise<'created' | 'unchanged'> {
     return this.store.createSchedule(scheduleId, layout);
+  }
+
+  /**
+   * The service creates a schedule, or restores it from its records: the named seats become
+   * RESERVED, a seat a buyer holds included (the operator's records are the truth).
+   */
+  importSchedule(scheduleId: number, layout: Layout, reserved: readonly number[]): Promise<ImportResult> {
+    return this.store.importSchedule({ scheduleId, layout, reserved, now: this.clock(), cooldownMs: this.cooldownMs });
+  }
+
+  listSchedules(): Promise<ScheduleSummary[]> {
+    return this.store.listSchedules();
+  }
+
+  /** Deletes the schedule; every stream that follows it, on every instance, ends. */
+  deleteSchedule(scheduleId: number): Promise<void> {
+    return this.store.deleteSchedule(scheduleId);
   }
 
   state(scheduleId: number): Promise<ScheduleState> {

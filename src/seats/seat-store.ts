@@ -44,6 +44,43 @@ export interface ReleaseAnyCommand {
   readonly cooldownMs?: number;
 }
 
+/**
+ * The service creates a schedule, or restores one from its own records: the listed seats become
+ * RESERVED (the operator's database is the truth, so a seat a buyer holds is taken from it).
+ */
+export interface ImportCommand {
+  readonly scheduleId: number;
+  readonly layout: Layout;
+  /** Seat ids to be RESERVED; repeats are harmless. */
+  readonly reserved: readonly number[];
+  /** Epoch ms: the time of the events, and the time due holds are expired by. */
+  readonly now: number;
+  /** Applied to the due holds the import expires first (as any mutation does). */
+  readonly cooldownMs?: number;
+}
+
+export interface ImportResult {
+  /** `created`: the schedule is new; `updated`: seats became RESERVED; `unchanged`: nothing to do. */
+  readonly outcome: 'created' | 'updated' | 'unchanged';
+  readonly layout: Layout;
+  /** The seats this import made RESERVED, in the order they were named (one event each). */
+  readonly reserved: readonly number[];
+  /** The last event the import wrote, or the schedule's head when it wrote none. */
+  readonly eventId: EventId;
+  readonly events: number;
+}
+
+/** A schedule as the service's list shows it: counts kept as data, never counted seat by seat. */
+export interface ScheduleSummary {
+  readonly scheduleId: number;
+  readonly layout: Layout;
+  readonly available: number;
+  /** Seats HELD, due holds not yet expired included. */
+  readonly held: number;
+  readonly reserved: number;
+  readonly lastEventId: EventId;
+}
+
 export interface MutationResult {
   /** The requested seats after the change. */
   readonly seats: readonly SeatState[];
@@ -92,6 +129,17 @@ export interface MutationResult {
  * - `releaseAny` (the service's act): frees seats HELD or RESERVED by anyone, one AVAILABLE event
  *   each; an AVAILABLE seat is NOT_HELD. Releasing a reserved seat forgets its order, so a retry
  *   of that order id is NOT_HELD rather than a stale success. No cool-down.
+ * - `importSchedule` (the service's): creates the schedule when it does not exist, else needs the
+ *   same layout (LAYOUT_CONFLICT); every named seat must exist in that layout (SEAT_NOT_FOUND,
+ *   nothing created or changed). Each named seat not yet RESERVED becomes RESERVED with one event
+ *   (in the order named), a HELD one included: its hold ends without a cool-down and stops
+ *   counting for its user and address. A seat already RESERVED stays as it is, without an event.
+ *   Like every mutation it first expires due holds. Its cost grows with the seats it names.
+ * - `listSchedules`: every schedule, sorted by id, with counts read from data the mutations keep.
+ * - `deleteSchedule`: every trace of the schedule is gone (SCHEDULE_NOT_FOUND when there is none),
+ *   and every live listener of its topic, on every instance, gets the deletion as a bus event
+ *   whose data is `DELETED_EVENT` (offset 0, never stored, never resumed from). A schedule
+ *   created again under the same id never resumes an id of the deleted one.
  */
 export interface SeatStore {
   /** Idempotent for the same layout; SeatError LAYOUT_CONFLICT for another. */
@@ -113,5 +161,11 @@ export interface SeatStore {
    * `cooldownMs`; returns how many seats it freed.
    */
   expireDue(now: number, cooldownMs?: number): Promise<number>;
+  /** Creates or restores a schedule with seats RESERVED; see the contract above. */
+  importSchedule(command: ImportCommand): Promise<ImportResult>;
+  /** Every schedule, sorted by id. */
+  listSchedules(): Promise<ScheduleSummary[]>;
+  /** SeatError SCHEDULE_NOT_FOUND when it does not exist. */
+  deleteSchedule(scheduleId: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -61,13 +61,21 @@ describe.skipIf(!enabled)('Redis', () => {
       await b.store.releaseAny({ scheduleId: S, seatIds: [1, 2], now: T0 + 60_006 });
       await b.store.hold({ ...hold, userId: 'dave', seatIds: [5], now: T0 + 60_007 });
       await b.store.release({ scheduleId: S, userId: 'carol', seatIds: [3], now: T0 + 69_999, cooldownMs: 5 });
-      const head = await b.bus.head(scheduleTopic(S));
-      const history = await b.bus.readAfter(scheduleTopic(S), { offset: 0, epoch: head.epoch });
-      if (history.kind !== 'events') throw new Error('history unavailable');
-      return history.events.map((e) => e.data);
+      // The operator's records: seat 6 available, 4 reserved already, 5 held by dave; and a new schedule.
+      const layout = { rows: 2, seatsPerRow: 3 };
+      await b.store.importSchedule({ scheduleId: S, layout, reserved: [6, 4, 5], now: T0 + 70_000 });
+      await b.store.importSchedule({ scheduleId: S + 1, layout, reserved: [3, 1], now: T0 + 70_001 });
+      const events: string[] = [];
+      for (const topic of [scheduleTopic(S), scheduleTopic(S + 1)]) {
+        const head = await b.bus.head(topic);
+        const history = await b.bus.readAfter(topic, { offset: 0, epoch: head.epoch });
+        if (history.kind !== 'events') throw new Error('history unavailable');
+        events.push(...history.events.map((e) => e.data));
+      }
+      return events;
     };
     const memory = await run(memoryBackend({ replayLimit: 1000 }));
-    expect(memory).toHaveLength(17);
+    expect(memory).toHaveLength(21);
     expect(await run(await backend(1000))).toEqual(memory);
   });
   it('writes nothing for a schedule or topic that does not exist', async () => {
@@ -144,6 +152,44 @@ describe.skipIf(!enabled)('Redis', () => {
       expect(new Set(refusals)).toEqual(new Set(['SCHEDULE_NOT_FOUND']));
       expect(await keys()).toEqual(before);
       expect(await redis.smembers(`${prefix}schedules-with-holds`)).toEqual(['1']);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('deletes every key of a schedule’s hash tag, and keeps the list of schedules beside them', async () => {
+    const prefix = uniquePrefix('delete');
+    const b = await backend(1000, prefix);
+    const redis = new Redis(url!);
+    const tagged = async (id: number) => (await redis.keys(`${prefix}{schedule:${id}}*`)).sort();
+    const T0 = Date.now();
+    try {
+      await b.store.createSchedule(3, { rows: 2, seatsPerRow: 3 });
+      await b.store.importSchedule({ scheduleId: 4, layout: { rows: 1, seatsPerRow: 3 }, reserved: [1], now: T0 });
+      const hold = { scheduleId: 3, now: T0, ttlMs: 60_000, maxPerUser: 5, address: '10.0.0.1', maxPerAddress: 5 };
+      await b.store.hold({ ...hold, userId: 'alice', seatIds: [1, 2] });
+      await b.store.reserveOrder({ scheduleId: 3, userId: 'alice', seatIds: [1], orderId: 'o-1', now: T0 });
+      await b.store.release({ scheduleId: 3, userId: 'alice', seatIds: [2], now: T0, cooldownMs: 60_000 });
+      await b.store.hold({ ...hold, userId: 'bob', seatIds: [3] });
+      expect((await tagged(3)).map((k) => k.slice(`${prefix}{schedule:3}`.length))).toEqual([
+        ':cooldown',
+        ':expiry',
+        ':held-by-address',
+        ':held-by-user',
+        ':meta',
+        ':orders',
+        ':seats',
+        ':stream',
+      ]);
+      expect((await redis.smembers(`${prefix}schedules`)).sort()).toEqual(['3', '4']);
+      await b.store.deleteSchedule(3);
+      expect(await tagged(3)).toEqual([]);
+      expect(await tagged(4)).toHaveLength(3); // meta, seats, stream: the other schedule is untouched
+      expect(await redis.smembers(`${prefix}schedules`)).toEqual(['4']);
+      // An id listed but gone (a delete whose SREM failed) is skipped, and nothing is written for it.
+      await redis.sadd(`${prefix}schedules`, 9);
+      expect((await b.store.listSchedules()).map((s) => s.scheduleId)).toEqual([4]);
+      expect(await tagged(9)).toEqual([]);
     } finally {
       redis.disconnect();
     }

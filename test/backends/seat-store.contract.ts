@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { EventBus } from '../../src/bus/event-bus.js';
+import type { BusEvent, EventBus } from '../../src/bus/event-bus.js';
+import { DELETED_EVENT } from '../../src/protocol/sse-frames.js';
 import { SeatError } from '../../src/seats/seat-error.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
 import type { SeatStore } from '../../src/seats/seat-store.js';
@@ -386,5 +387,156 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
       expect(state.lastEventId.offset).toBe(1);
       expect(await history()).toEqual([expect.objectContaining({ scheduleSeatId: 6, status: 'HELD' })]);
     });
+
+    it('imports a new schedule with seats RESERVED, one event each, and refuses what it cannot place', async () => {
+      const N = S + 1;
+      const layout = { rows: 2, seatsPerRow: 3 };
+      const notFound = await refusal(store.importSchedule({ scheduleId: N, layout, reserved: [1, 7, 0], now: T0 }));
+      expect(notFound.code).toBe('SEAT_NOT_FOUND');
+      expect(notFound.seatIds).toEqual([7, 0]);
+      expect(await store.exists(N)).toBe(false);
+      const conflict = await refusal(store.importSchedule({ scheduleId: S, layout, reserved: [1], now: T0 }));
+      expect(conflict.code).toBe('LAYOUT_CONFLICT');
+      expect((await store.state(S)).lastEventId.offset).toBe(0);
+
+      const created = await store.importSchedule({ scheduleId: N, layout, reserved: [5, 2, 5], now: T0 });
+      expect(created).toMatchObject({ outcome: 'created', layout, reserved: [5, 2], events: 2 });
+      expect(created.eventId.offset).toBe(2);
+      const state = await store.state(N);
+      expect(state.lastEventId).toEqual(created.eventId);
+      expect(state.seats.filter((s) => s.status !== 'AVAILABLE')).toEqual([
+        { id: 2, row: 'A', number: 2, status: 'RESERVED' },
+        { id: 5, row: 'B', number: 2, status: 'RESERVED' },
+      ]);
+      const read = await bus.readAfter(scheduleTopic(N), { offset: 0, epoch: created.eventId.epoch });
+      expect(read.kind === 'events' && read.events.map((e) => JSON.parse(e.data))).toEqual([
+        {
+          scheduleId: N,
+          scheduleSeatId: 5,
+          status: 'RESERVED',
+          timestamp: new Date(T0).toISOString(),
+          isHeartbeat: false,
+        },
+        {
+          scheduleId: N,
+          scheduleSeatId: 2,
+          status: 'RESERVED',
+          timestamp: new Date(T0).toISOString(),
+          isHeartbeat: false,
+        },
+      ]);
+      // Without seats it is a plain create, idempotent like createSchedule.
+      expect(await store.importSchedule({ scheduleId: S + 2, layout, reserved: [], now: T0 })).toMatchObject({
+        outcome: 'created',
+        reserved: [],
+        events: 0,
+      });
+      expect(await store.createSchedule(S + 2, layout)).toBe('unchanged');
+    });
+
+    it('restores reserved seats on an existing schedule: a buyer’s hold gives way, reserved seats stay', async () => {
+      await store.hold({ ...holdCmd('alice', [1, 2], T0, 2), address: '10.0.0.1', maxPerAddress: 3 });
+      await store.hold(holdCmd('bob', [3]));
+      await store.reserveOrder({ ...cmd('bob', [3]), orderId: 'o-1' });
+      const layout = { rows: 3, seatsPerRow: 4 };
+      const restored = await store.importSchedule({ scheduleId: S, layout, reserved: [1, 3, 4], now: T0 + 1 });
+      expect(restored).toMatchObject({ outcome: 'updated', reserved: [1, 4], events: 2 });
+      expect(restored.eventId.offset).toBe(6);
+      const seats = (await store.state(S)).seats;
+      expect(seats.slice(0, 4)).toEqual([
+        { id: 1, row: 'A', number: 1, status: 'RESERVED' },
+        { id: 2, row: 'A', number: 2, status: 'HELD', holder: 'alice', expiresAt: T0 + TTL },
+        { id: 3, row: 'A', number: 3, status: 'RESERVED', holder: 'bob' },
+        { id: 4, row: 'A', number: 4, status: 'RESERVED' },
+      ]);
+      // alice's hold of seat 1 no longer counts, for her or for her address, and never expires.
+      const more = { ...holdCmd('alice', [5], T0 + 2, 2), address: '10.0.0.1', maxPerAddress: 2 };
+      expect((await store.hold(more)).events).toBe(1);
+      expect((await refusal(store.hold(holdCmd('carol', [1], T0 + 2)))).code).toBe('SEATS_UNAVAILABLE');
+      expect(await store.expireDue(T0 + 2 + TTL)).toBe(2);
+      // The same records again change nothing; a refund frees an imported seat.
+      const again = await store.importSchedule({ scheduleId: S, layout, reserved: [4, 1, 3], now: T0 + TTL + 3 });
+      expect(again).toMatchObject({ outcome: 'unchanged', reserved: [], events: 0 });
+      expect(again.eventId).toEqual((await store.state(S)).lastEventId);
+      expect((await store.releaseAny({ scheduleId: S, seatIds: [4], now: T0 + TTL + 4 })).events).toBe(1);
+      expect((await history()).map((e) => [e.scheduleSeatId, e.status])).toEqual([
+        [1, 'HELD'],
+        [2, 'HELD'],
+        [3, 'HELD'],
+        [3, 'RESERVED'],
+        [1, 'RESERVED'],
+        [4, 'RESERVED'],
+        [5, 'HELD'],
+        [2, 'AVAILABLE'],
+        [5, 'AVAILABLE'],
+        [4, 'AVAILABLE'],
+      ]);
+    });
+
+    it('lists every schedule by id with counts by status and its last event id', async () => {
+      await store.importSchedule({ scheduleId: 3, layout: { rows: 1, seatsPerRow: 5 }, reserved: [2], now: T0 });
+      await store.hold(holdCmd('alice', [1, 2, 3]));
+      await store.reserveOrder({ ...cmd('alice', [3]), orderId: 'o-1' });
+      const list = await store.listSchedules();
+      expect(list).toEqual([
+        {
+          scheduleId: 3,
+          layout: { rows: 1, seatsPerRow: 5 },
+          available: 4,
+          held: 0,
+          reserved: 1,
+          lastEventId: (await store.state(3)).lastEventId,
+        },
+        {
+          scheduleId: S,
+          layout: { rows: 3, seatsPerRow: 4 },
+          available: 9,
+          held: 2,
+          reserved: 1,
+          lastEventId: (await store.state(S)).lastEventId,
+        },
+      ]);
+      expect(list[1]!.lastEventId.offset).toBe(4);
+    });
+
+    it('deletes a schedule: gone for every operation, listeners told, never resumed when created again', async () => {
+      await store.hold(holdCmd('alice', [1]));
+      const topic = scheduleTopic(S);
+      const heard: BusEvent[] = [];
+      const subscription = bus.subscribe(topic, (event) => heard.push(event));
+      await subscription.ready;
+      const before = await bus.head(topic);
+      await store.deleteSchedule(S);
+      await eventually(() => expect(heard.map((e) => [e.offset, e.data])).toEqual([[0, DELETED_EVENT]]));
+      subscription.unsubscribe();
+      expect(await store.exists(S)).toBe(false);
+      expect(await store.listSchedules()).toEqual([]);
+      for (const refused of [
+        store.state(S),
+        store.deleteSchedule(S),
+        store.hold(holdCmd('bob', [2])),
+        store.releaseAny({ scheduleId: S, seatIds: [1], now: T0 }),
+      ])
+        expect((await refusal(refused)).code).toBe('SCHEDULE_NOT_FOUND');
+      expect(await store.expireDue(T0 + TTL)).toBe(0);
+      // Created again under the same id: a new map, and no id of the old one resumes on it.
+      await store.importSchedule({ scheduleId: S, layout: { rows: 1, seatsPerRow: 2 }, reserved: [2], now: T0 });
+      expect((await store.state(S)).seats.map((s) => s.status)).toEqual(['AVAILABLE', 'RESERVED']);
+      expect((await bus.readAfter(topic, before)).kind).toBe('unavailable');
+      expect((await bus.readAfter(topic, { offset: 0, epoch: before.epoch })).kind).toBe('unavailable');
+      expect((await bus.head(topic)).epoch).not.toBe(before.epoch);
+    });
   });
+}
+
+async function eventually(check: () => void): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (i > 200) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 }

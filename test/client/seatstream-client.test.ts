@@ -455,3 +455,26 @@ describe('SeatstreamClient against the real server', () => {
     expect(c.state.status).toBe('live');
   });
 });
+
+describe('a schedule the service deletes', () => {
+  it('ends the client with a deleted event; it does not reconnect into 404s', async () => {
+    const { url } = await server();
+    const create = await fetch(`${url}/api/schedules/2`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: 1, seatsPerRow: 4 }),
+    });
+    expect(create.status).toBe(201);
+    const c = client(url, { schedules: 2 }).connect();
+    await eventually(() => expect(c.loaded(2)).toBe(true));
+    const deleted = new Promise<{ scheduleId: number }>((resolve) => c.on('deleted', resolve));
+    const answer = await fetch(`${url}/api/schedules/2`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(answer.status).toBe(204);
+    expect(await deleted).toEqual({ scheduleId: 2 });
+    expect(c.state.status).toBe('closed');
+    expect(c.stats.connections).toBe(1);
+  });
+});

@@ -501,7 +501,7 @@ describe('bad input', () => {
   describe('routes', () => {
     it.each([
       ['GET', '/api/nope'],
-      ['GET', '/api/schedules'],
+      ['GET', '/api/schedule'],
       ['POST', '/api/schedules/1/seats/steal'],
       ['DELETE', '/api/schedules/1/seats'],
       ['PUT', '/api/schedules/1/seats'],

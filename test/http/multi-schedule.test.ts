@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
-import { get, hold, newGuest, startServer, type Guest, type TestServer } from '../support/server.js';
+import { get, hold, newGuest, startServer, streaming, type Guest, type TestServer } from '../support/server.js';
 
 /** docs/design.md §2: one connection follows several schedules; a cursor `1:3@e,2:1@e` says where each stands. */
 
@@ -53,9 +53,52 @@ describe('one connection, several schedules', () => {
       expect.objectContaining({ id: two.body.eventId, scheduleId: 2, scheduleSeatId: 1, status: 'HELD' }),
     ]);
     expect(parseCursor(client.lastEventId)).toEqual({ '1': one.body.eventId, '2': two.body.eventId });
-    // The cursor is an id-only block: it dispatches no event of its own.
-    expect(client.events.filter((e) => e.event !== 'message')).toEqual([]);
-    expect(client.events.filter((e) => e.data === '')).toEqual([]);
+    // The cursor is a named `cursor` event whose data repeats its id: SSE parsers that record an id
+    // only from a block with data (the eventsource package, eventsource-parser) keep it too, and
+    // onmessage never sees it.
+    const [cursor1, cursor2] = [`1:${one.body.eventId}`, `1:${one.body.eventId},2:${two.body.eventId}`];
+    expect(client.events).toEqual([
+      { id: one.body.eventId, event: 'message', data: expect.stringContaining('"scheduleSeatId":3') },
+      { id: cursor1, event: 'cursor', data: cursor1 },
+      { id: two.body.eventId, event: 'message', data: expect.stringContaining('"scheduleSeatId":1') },
+      { id: cursor2, event: 'cursor', data: cursor2 },
+    ]);
+    client.close();
+  });
+
+  it('writes the cursor frame with one schedule too, exactly as `id` + `event: cursor` + `data`', async () => {
+    const response = await fetch(`${server.url}/api/events?schedules=1`, { headers: { accept: 'text/event-stream' } });
+    expect(response.status).toBe(200);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    await streaming(server, 1);
+    const held = await hold(server.url, guest, [6], 1);
+    const id = held.body.eventId as string;
+    // Read up to the blank line after the cursor (it may come in the same read as its chunk, or
+    // after); the heartbeat timer never fires in this test, so the stream carries nothing else.
+    let text = '';
+    while (!/event: cursor\n.*\n\n$/s.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    await reader.cancel();
+    // The event's block, then the cursor's: `id`, `event: cursor`, and the same token as data.
+    expect(text).toMatch(
+      new RegExp(`\\nid: ${id}\\ndata: \\{[^\\n]+\\}\\n\\nid: 1:${id}\\nevent: cursor\\ndata: 1:${id}\\n\\n$`),
+    );
+  });
+
+  it('writes no cursor on the one-schedule route: its event ids are its positions', async () => {
+    const client = await SseClient.connect(`${server.url}/api/schedules/1/seats/events`);
+    await streaming(server, 1);
+    const first = await hold(server.url, guest, [8], 1);
+    const sentinel = await hold(server.url, guest, [9], 1);
+    await client.waitForSeatEvents(2);
+    expect(client.events.map((e) => [e.event, e.id])).toEqual([
+      ['message', first.body.eventId],
+      ['message', sentinel.body.eventId],
+    ]);
+    expect(client.lastEventId).toBe(sentinel.body.eventId);
     client.close();
   });
 
@@ -158,9 +201,12 @@ describe('one connection, several schedules', () => {
 
   it('sends one snapshot per schedule first with ?snapshot=true, then live events', async () => {
     const client = await SseClient.connect(`${server.url}${BOTH}&snapshot=true`);
-    await client.waitFor((c) => c.events.length >= 2, 5_000, 'two snapshots');
-    const firstTwo = client.events.slice(0, 2);
-    expect(firstTwo.map((e) => e.event)).toEqual(['snapshot', 'snapshot']);
+    await client.waitFor((c) => c.events.length >= 4, 5_000, 'two snapshots, each with its cursor');
+    // Each snapshot is a chunk of its own, followed by the cursor of where the connection stands.
+    expect(client.events.slice(0, 4).map((e) => e.event)).toEqual(['snapshot', 'cursor', 'snapshot', 'cursor']);
+    expect(client.events[3]!.data).toBe(client.events[3]!.id);
+    expect(parseCursor(client.events[3]!.id)).toEqual({ '1': await headOf(1), '2': await headOf(2) });
+    const firstTwo = client.events.filter((e) => e.event === 'snapshot');
     const scheduleIds = firstTwo.map((e) => JSON.parse(e.data).scheduleId).sort();
     expect(scheduleIds).toEqual([1, 2]);
     expect(JSON.parse(firstTwo.find((e) => JSON.parse(e.data).scheduleId === 2)!.data).seats).toHaveLength(10);

@@ -7,6 +7,7 @@ import {
   newEpoch,
 } from '../../bus/event-bus.js';
 import { type EventId, formatEventId } from '../../protocol/event-id.js';
+import { DELETED_EVENT } from '../../protocol/sse-frames.js';
 
 /** The last `capacity` events of a topic, addressed by offset. */
 class TopicLog {
@@ -14,7 +15,11 @@ class TopicLog {
   readonly listeners = new Set<BusListener>();
   private readonly ring: (BusEvent | undefined)[];
 
-  constructor(private readonly capacity: number) {
+  /** `epoch`: the bus's, or a fresh one for a topic written again after it was dropped. */
+  constructor(
+    private readonly capacity: number,
+    readonly epoch: string,
+  ) {
     this.ring = new Array<BusEvent | undefined>(capacity);
   }
 
@@ -40,6 +45,8 @@ class TopicLog {
 export class LocalBus implements EventBus {
   readonly epoch: string;
   private readonly topics = new Map<string, TopicLog>();
+  /** Topics dropped: written again, each starts an epoch of its own, as a topic new to Redis does. */
+  private readonly dropped = new Set<string>();
 
   constructor(
     private readonly replayLimit = 1000,
@@ -59,8 +66,8 @@ export class LocalBus implements EventBus {
     const event: BusEvent = {
       topic,
       offset,
-      epoch: this.epoch,
-      id: formatEventId({ offset, epoch: this.epoch }),
+      epoch: log.epoch,
+      id: formatEventId({ offset, epoch: log.epoch }),
       data,
     };
     log.push(event);
@@ -80,13 +87,29 @@ export class LocalBus implements EventBus {
   }
 
   async readAfter(topic: string, after: EventId): Promise<History> {
-    if (after.epoch !== this.epoch) return { kind: 'unavailable' };
-    const events = (this.topics.get(topic) ?? EMPTY).after(after.offset);
+    const log = this.topics.get(topic);
+    if (after.epoch !== (log?.epoch ?? this.epoch)) return { kind: 'unavailable' };
+    const events = (log ?? EMPTY).after(after.offset);
     return events ? { kind: 'events', events } : { kind: 'unavailable' };
   }
 
+  /**
+   * Forgets a topic's history and tells its live listeners, synchronously, that it is gone: an
+   * event with data DELETED_EVENT and offset 0, never stored. Written again, the topic starts a
+   * new epoch, so no id of the old topic ever resumes on the new one.
+   */
+  dropNow(topic: string): void {
+    this.dropped.add(topic);
+    const log = this.topics.get(topic);
+    if (!log) return;
+    this.topics.delete(topic);
+    const event: BusEvent = { topic, offset: 0, epoch: log.epoch, id: '', data: DELETED_EVENT };
+    for (const listener of log.listeners) listener(event);
+  }
+
   headNow(topic: string): EventId {
-    return { offset: this.topics.get(topic)?.offset ?? 0, epoch: this.epoch };
+    const log = this.topics.get(topic);
+    return log ? { offset: log.offset, epoch: log.epoch } : { offset: 0, epoch: this.epoch };
   }
 
   async head(topic: string): Promise<EventId> {
@@ -100,12 +123,12 @@ export class LocalBus implements EventBus {
   private log(topic: string): TopicLog {
     let log = this.topics.get(topic);
     if (!log) {
-      log = new TopicLog(this.replayLimit);
+      log = new TopicLog(this.replayLimit, this.dropped.has(topic) ? newEpoch() : this.epoch);
       this.topics.set(topic, log);
     }
     return log;
   }
 }
 
-const EMPTY = new TopicLog(1);
+const EMPTY = new TopicLog(1, '');
 const READY = Promise.resolve();

@@ -12,9 +12,12 @@ import { SeatError } from '../../seats/seat-error.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
 import type {
   HoldCommand,
+  ImportCommand,
+  ImportResult,
   MutationResult,
   ReleaseAnyCommand,
   ReserveOrderCommand,
+  ScheduleSummary,
   SeatCommand,
   SeatStore,
 } from '../../seats/seat-store.js';
@@ -46,6 +49,8 @@ interface Schedule {
   readonly cooldowns: Map<string, number>;
   /** Order id → its seat ids, sorted, joined by commas. */
   readonly orders: Map<string, string>;
+  /** Seats RESERVED, kept by `commit`, for the list of schedules. */
+  reserved: number;
 }
 
 type Change = readonly [MutableSeat, SeatStatus];
@@ -71,24 +76,86 @@ export class MemorySeatStore implements SeatStore {
   async createSchedule(scheduleId: number, layout: Layout): Promise<'created' | 'unchanged'> {
     const existing = this.schedules.get(scheduleId);
     if (existing) {
-      if (existing.layout.rows === layout.rows && existing.layout.seatsPerRow === layout.seatsPerRow)
-        return 'unchanged';
+      if (sameLayout(existing.layout, layout)) return 'unchanged';
       throw new SeatError('LAYOUT_CONFLICT');
     }
+    this.create(scheduleId, layout);
+    return 'created';
+  }
+
+  async importSchedule(command: ImportCommand): Promise<ImportResult> {
+    const { scheduleId, layout, now } = command;
+    const existing = this.schedules.get(scheduleId);
+    if (existing && !sameLayout(existing.layout, layout)) throw new SeatError('LAYOUT_CONFLICT');
+    const total = seatCount(layout);
+    const missing = command.reserved.filter((id) => !(Number.isInteger(id) && id >= 1 && id <= total));
+    if (missing.length > 0) throw new SeatError('SEAT_NOT_FOUND', missing);
+    const schedule = existing ?? this.create(scheduleId, layout);
+    if (existing) {
+      trimCooldowns(schedule, now);
+      this.expire(schedule, now, command.cooldownMs ?? 0);
+    }
+    // The operator's records are the truth: a seat a buyer holds is taken from the hold.
+    const changed = new Set<MutableSeat>();
+    for (const id of command.reserved) {
+      const seat = schedule.seats[id - 1]!;
+      if (seat.status === 'RESERVED' || changed.has(seat)) continue;
+      if (seat.status === 'HELD') this.unhold(schedule, seat);
+      free(seat);
+      changed.add(seat);
+    }
+    const result = this.commit(
+      schedule,
+      [],
+      [...changed].map((s) => [s, 'RESERVED'] as const),
+      now,
+    );
+    return {
+      outcome: existing ? (changed.size > 0 ? 'updated' : 'unchanged') : 'created',
+      layout: { ...schedule.layout },
+      reserved: ids([...changed]),
+      eventId: result.eventId,
+      events: result.events,
+    };
+  }
+
+  async listSchedules(): Promise<ScheduleSummary[]> {
+    return [...this.schedules.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((schedule) => ({
+        scheduleId: schedule.id,
+        layout: { ...schedule.layout },
+        available: schedule.seats.length - schedule.held.size - schedule.reserved,
+        held: schedule.held.size,
+        reserved: schedule.reserved,
+        lastEventId: this.head(schedule),
+      }));
+  }
+
+  async deleteSchedule(scheduleId: number): Promise<void> {
+    this.schedule(scheduleId);
+    this.schedules.delete(scheduleId);
+    // Its history goes too, and every stream that follows it hears of the deletion.
+    this.bus.dropNow(scheduleTopic(scheduleId));
+  }
+
+  private create(scheduleId: number, layout: Layout): Schedule {
     const seats: MutableSeat[] = [];
     for (let id = 1; id <= seatCount(layout); id++)
       seats.push({ id, ...seatPosition(layout, id), status: 'AVAILABLE' });
-    this.schedules.set(scheduleId, {
+    const schedule: Schedule = {
       id: scheduleId,
-      layout: { ...layout },
+      layout: { rows: layout.rows, seatsPerRow: layout.seatsPerRow },
       seats,
       held: new Set(),
       heldByUser: new Map(),
       heldByAddress: new Map(),
       cooldowns: new Map(),
       orders: new Map(),
-    });
-    return 'created';
+      reserved: 0,
+    };
+    this.schedules.set(scheduleId, schedule);
+    return schedule;
   }
 
   async exists(scheduleId: number): Promise<boolean> {
@@ -295,6 +362,7 @@ export class MemorySeatStore implements SeatStore {
   ): MutationResult {
     let eventId: EventId | undefined;
     for (const [seat, status] of changes) {
+      schedule.reserved += (status === 'RESERVED' ? 1 : 0) - (seat.status === 'RESERVED' ? 1 : 0);
       seat.status = status;
       const event = this.bus.appendNow(scheduleTopic(schedule.id), encodeSeatEvent(schedule.id, seat.id, status, now));
       eventId = { offset: event.offset, epoch: event.epoch };
@@ -314,6 +382,10 @@ function copy(seat: MutableSeat): SeatState {
     : expiresAt === undefined
       ? { id, row, number, status, holder }
       : { id, row, number, status, holder, expiresAt };
+}
+
+function sameLayout(a: Layout, b: Layout): boolean {
+  return a.rows === b.rows && a.seatsPerRow === b.seatsPerRow;
 }
 
 function ids(seats: readonly MutableSeat[]): number[] {

@@ -144,6 +144,10 @@ export class RedisBus implements EventBus {
     const space2 = message.indexOf(' ', space + 1);
     const offset = Number(message.slice(0, space));
     const epoch = message.slice(space + 1, space2);
+    if (offset === 0) {
+      this.deleted(live, { topic, offset, epoch, id: '', data: message.slice(space2 + 1) });
+      return;
+    }
     const event: BusEvent = {
       topic,
       offset,
@@ -152,6 +156,16 @@ export class RedisBus implements EventBus {
       data: message.slice(space2 + 1),
     };
     this.offer(topic, live, event);
+  }
+
+  /**
+   * The topic was deleted (seat-delete.lua publishes offset 0, DELETED_EVENT): listeners hear it
+   * at once, whatever a catch-up is waiting for; nothing of the old topic is delivered after it.
+   * A topic written again starts a new epoch, which listeners that stay meet as one.
+   */
+  private deleted(live: LiveTopic, event: BusEvent): void {
+    if (live.held) live.held = [];
+    for (const listener of live.listeners) listener(event);
   }
 
   /** A live message meets the resume rule: delivered, dropped as a repeat, or held for a catch-up. */

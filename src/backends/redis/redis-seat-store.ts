@@ -1,14 +1,18 @@
 import type { Cluster, Redis } from 'ioredis';
 import { StorageUnavailableError } from '../../bus/unavailable-error.js';
 import type { EventId } from '../../protocol/event-id.js';
+import { DELETED_EVENT } from '../../protocol/sse-frames.js';
 import { type Layout, type ScheduleState, type SeatState, seatCount, seatPosition } from '../../seats/seat.js';
 import { SeatError, type SeatErrorCode } from '../../seats/seat-error.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
 import type {
   HoldCommand,
+  ImportCommand,
+  ImportResult,
   MutationResult,
   ReleaseAnyCommand,
   ReserveOrderCommand,
+  ScheduleSummary,
   SeatCommand,
   SeatStore,
 } from '../../seats/seat-store.js';
@@ -16,7 +20,7 @@ import { COMMAND_TIMEOUT_MS, type RedisContext, topicKeys } from './redis-contex
 import { seatScripts } from './scripts.js';
 
 type Reply = Array<string | number>;
-type Script = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+type Script = (keysAndArgs: (string | number)[]) => Promise<unknown>;
 
 /** What every mutation names: the schedule, the seats, the time, and the cool-down for the holds it expires. */
 interface Mutation {
@@ -38,10 +42,13 @@ export class RedisSeatStore implements SeatStore {
   private readonly client: Redis | Cluster;
   /** Schedules that may have holds, for the sweep; a plain set outside any one slot. */
   private readonly holdsKey: string;
+  /** Every schedule's id, for the list; a plain set outside any one slot, kept beside the scripts. */
+  private readonly schedulesKey: string;
 
   constructor(private readonly ctx: RedisContext) {
     this.client = ctx.client;
     this.holdsKey = `${ctx.prefix}schedules-with-holds`;
+    this.schedulesKey = `${ctx.prefix}schedules`;
     for (const [name, script] of Object.entries(seatScripts())) this.client.defineCommand(name, script);
   }
 
@@ -49,7 +56,63 @@ export class RedisSeatStore implements SeatStore {
     const reply = await this.call('seatCreate', scheduleId, Date.now(), 0, layout.rows, layout.seatsPerRow);
     const outcome = reply as 'created' | 'unchanged' | Reply;
     if (typeof outcome !== 'string') throw refusal(outcome);
+    await this.listed(scheduleId);
     return outcome;
+  }
+
+  async importSchedule(command: ImportCommand): Promise<ImportResult> {
+    const { scheduleId, layout } = command;
+    const args = [layout.rows, layout.seatsPerRow, ...command.reserved];
+    const reply = (await this.callWith('seatImport', scheduleId, command.now, command.cooldownMs ?? 0, args)) as Reply;
+    if (reply[0] === 'err') throw refusal(reply);
+    await this.listed(scheduleId);
+    const [, offset, epoch, events, rows, cols, outcome, ...reserved] = reply;
+    return {
+      outcome: outcome as ImportResult['outcome'],
+      layout: { rows: Number(rows), seatsPerRow: Number(cols) },
+      reserved: reserved.map(Number),
+      eventId: { offset: Number(offset), epoch: String(epoch) },
+      events: Number(events),
+    };
+  }
+
+  async listSchedules(): Promise<ScheduleSummary[]> {
+    const ids = (await this.ctx.run(() => this.client.smembers(this.schedulesKey))).map(Number).sort((a, b) => a - b);
+    // One small script per schedule, sent together; an id whose schedule is gone (a delete whose
+    // SREM failed) is skipped.
+    const replies = await Promise.all(ids.map((id) => this.call('seatSummary', id, Date.now(), 0)));
+    const schedules: ScheduleSummary[] = [];
+    ids.forEach((scheduleId, i) => {
+      const reply = replies[i] as [string, string, number, number, number, string] | [];
+      if (reply.length === 0) return;
+      const [rows, cols, taken, held, offset, epoch] = reply;
+      const layout = { rows: Number(rows), seatsPerRow: Number(cols) };
+      schedules.push({
+        scheduleId,
+        layout,
+        available: seatCount(layout) - taken,
+        held,
+        reserved: taken - held,
+        lastEventId: { offset: Number(offset), epoch },
+      });
+    });
+    return schedules;
+  }
+
+  async deleteSchedule(scheduleId: number): Promise<void> {
+    const reply = await this.call('seatDelete', scheduleId, Date.now(), 0, DELETED_EVENT);
+    if (reply !== 'deleted') throw refusal(reply as Reply);
+    await this.ctx.run(() => this.client.srem(this.schedulesKey, scheduleId));
+    // Created again between the script and SREM: it stays listed.
+    if (await this.exists(scheduleId)) await this.listed(scheduleId);
+  }
+
+  /**
+   * Lists a schedule that exists, after the script that made it: a failure here fails the request,
+   * whose retry (create and import are idempotent) lists it then.
+   */
+  private async listed(scheduleId: number): Promise<void> {
+    await this.ctx.run(() => this.client.sadd(this.schedulesKey, scheduleId));
   }
 
   async exists(scheduleId: number): Promise<boolean> {
@@ -152,12 +215,23 @@ export class RedisSeatStore implements SeatStore {
     cooldownMs: number,
     ...args: (string | number)[]
   ): Promise<unknown> {
+    return this.callWith(script, scheduleId, now, cooldownMs, args);
+  }
+
+  /** `call` with the script's own arguments as an array (an import names up to 100,000 seats). */
+  private callWith(
+    script: string,
+    scheduleId: number,
+    now: number,
+    cooldownMs: number,
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
     const topic = scheduleTopic(scheduleId);
     const { meta, stream, channel, base } = topicKeys(this.ctx.prefix, topic);
     const run = (this.client as unknown as Record<string, Script>)[script]!;
+    // One array, which ioredis flattens: too many arguments to spread into a call.
     return this.ctx.run(() =>
-      run.call(
-        this.client,
+      run.call(this.client, [
         meta,
         stream,
         `${base}:seats`,
@@ -174,7 +248,7 @@ export class RedisSeatStore implements SeatStore {
         Date.now() + COMMAND_TIMEOUT_MS,
         cooldownMs,
         ...args,
-      ),
+      ]),
     );
   }
 }
@@ -206,5 +280,7 @@ function toSeat(layout: Layout, id: number, field: string): SeatState {
     return { id, ...position, status: 'HELD', holder: holder!, expiresAt: Number(expiresAt) };
   }
   const [, holder] = /^R\|[^|]*\|(.*)$/s.exec(field)!;
-  return { id, ...position, status: 'RESERVED', holder: holder! };
+  // `R||`: imported by the service, no holder.
+  if (!holder) return { id, ...position, status: 'RESERVED' };
+  return { id, ...position, status: 'RESERVED', holder };
 }

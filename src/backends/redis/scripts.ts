@@ -42,6 +42,9 @@ export const seatScripts = () =>
     seatReserveOrder: { numberOfKeys: 8, lua: compose('seat-reserve-order', 'topic', 'seats') },
     seatReleaseAny: { numberOfKeys: 8, lua: compose('seat-release-any', 'topic', 'seats') },
     seatExpire: { numberOfKeys: 8, lua: compose('seat-expire', 'topic', 'seats') },
+    seatImport: { numberOfKeys: 8, lua: compose('seat-import', 'topic', 'seats') },
+    seatSummary: { numberOfKeys: 8, lua: compose('seat-summary', 'topic', 'seats') },
+    seatDelete: { numberOfKeys: 8, lua: compose('seat-delete', 'topic', 'seats') },
   }) satisfies Record<string, ScriptDefinition>;
 
 /** The window counters' scripts (rate limits). */

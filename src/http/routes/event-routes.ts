@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_CURSOR_LENGTH, parseCursor } from '../../protocol/cursor.js';
 import { type EventId, parseEventId } from '../../protocol/event-id.js';
+import { deletedFrame } from '../../protocol/sse-frames.js';
 import type { TopicPosition } from '../../hub/topic-hub.js';
 import type { StartAt } from '../../hub/topic-stream.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
@@ -40,8 +41,8 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
         if (!id) throw new ApiError('INVALID_LAST_EVENT_ID', 'Last-Event-ID must look like 42@k3x9');
         after = id;
       }
-      await stream(ctx, options, request, reply, [
-        { topic: scheduleTopic(scheduleId), label: String(scheduleId), after },
+      await stream(ctx, options, request, reply, false, [
+        { topic: scheduleTopic(scheduleId), label: String(scheduleId), after, deleted: deletedFrame(scheduleId) },
       ]);
     },
   );
@@ -82,10 +83,12 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
         options,
         request,
         reply,
+        true,
         scheduleIds.map((id) => ({
           topic: scheduleTopic(id),
           label: String(id),
           after: positions.get(String(id)) ?? fallback,
+          deleted: deletedFrame(id),
         })),
       );
     },
@@ -110,6 +113,8 @@ async function stream(
   options: SseStreamOptions,
   request: FastifyRequest,
   reply: FastifyReply,
+  /** The multi-schedule route writes a cursor after each chunk, whatever the number of schedules. */
+  cursor: boolean,
   topics: TopicPosition[],
 ): Promise<void> {
   // Seat streams are public, and a stale cookie must not cut a viewer off; but a token sent for
@@ -132,7 +137,7 @@ async function stream(
   }
   const { config, hub } = ctx;
   const lifetimeMs = config.sseMaxLifetimeMs * (0.8 + 0.2 * Math.random());
-  openSseStream(reply, hub.stream({ topics, lifetimeMs }), options);
+  openSseStream(reply, hub.stream({ topics, lifetimeMs, cursor }), options);
 }
 
 /** Made once per app and shared by all its streams: nothing in it is per connection. */

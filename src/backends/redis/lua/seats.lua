@@ -14,7 +14,8 @@
 -- All keys of a schedule share its hash tag. Addresses and order ids arrive percent-encoded, so
 -- they never contain '|'; a holder may, so it comes last in a field:
 -- - seats: a field per seat that is not available: `H|<expiresAt>|<address>|<holder>` (address
---   '' when none) or `R|<orderId>|<holder>` (orderId '' for the buyer's reserve).
+--   '' when none) or `R|<orderId>|<holder>` (orderId '' for the buyer's reserve; `R||`, no order
+--   and no holder, for a seat the service imported as reserved).
 -- - expiry: the held seats, scored by their expiry.
 -- - cooldown: `<seat>|<holder>`, scored by the epoch ms until which that user may not hold that
 --   seat again; members that have passed are trimmed by every script that expires holds.
@@ -119,16 +120,23 @@ end
 
 -- Finds the schedule and the requested seats (ARGV[first..]), then expires due holds. Returns a
 -- refusal, having written nothing, or nil.
-local function begin(first)
-  local found = layout()
-  if not found then return {'err', 'SCHEDULE_NOT_FOUND'} end
-  local total = tonumber(found[1]) * tonumber(found[2])
+-- A SEAT_NOT_FOUND refusal naming the seat ids (ARGV[first..]) outside 1..rows×cols, or nil.
+local function unknown_seats(first, rows, cols)
+  local total = tonumber(rows) * tonumber(cols)
   local missing = {'err', 'SEAT_NOT_FOUND'}
   for i = first, #ARGV do
     local id = tonumber(ARGV[i])
     if id < 1 or id > total then missing[#missing + 1] = ARGV[i] end
   end
   if #missing > 2 then return missing end
+  return nil
+end
+
+local function begin(first)
+  local found = layout()
+  if not found then return {'err', 'SCHEDULE_NOT_FOUND'} end
+  local missing = unknown_seats(first, found[1], found[2])
+  if missing then return missing end
   open()
   expire_due()
   return nil
