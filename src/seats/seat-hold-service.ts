@@ -40,7 +40,7 @@ export interface SeatChange {
 }
 
 /**
- * The seat domain as the outside sees it: the buyer holds, releases (and, for now, reserves); the
+ * The seat domain as the outside sees it: the buyer holds and releases; the
  * service reserves orders and releases any seat; holds expire over time.
  */
 export class SeatHoldService {
@@ -110,15 +110,6 @@ export class SeatHoldService {
       scheduleId,
       'AVAILABLE',
       await this.store.release({ scheduleId, userId, seatIds, now: this.clock(), cooldownMs: this.cooldownMs }),
-    );
-  }
-
-  /** The buyer reserves seats it holds (without an order). */
-  async reserve(scheduleId: number, userId: string, seatIds: readonly number[]): Promise<SeatChange> {
-    return change(
-      scheduleId,
-      'RESERVED',
-      await this.store.reserve({ scheduleId, userId, seatIds, now: this.clock(), cooldownMs: this.cooldownMs }),
     );
   }
 

@@ -86,7 +86,7 @@ export interface MutationResult {
   readonly seats: readonly SeatState[];
   /** The last event this mutation wrote, or the schedule's head when it wrote none. */
   readonly eventId: EventId;
-  /** How many events it wrote (0 for a repeated hold or reserve). */
+  /** How many events it wrote (0 for a repeated hold or order). */
   readonly events: number;
 }
 
@@ -119,8 +119,8 @@ export interface MutationResult {
  *   are kept as data, updated by the very step that holds, releases, reserves or expires a seat,
  *   so no check ever scans the schedule: a mutation costs in proportion to the seats it names
  *   (and the due holds it expires), never to the seats already held. A hold remembers its address.
- * - Only the holder may `release` or `reserve` a seat (the buyer's acts): someone else's hold is
- *   NOT_YOUR_HOLD, someone else's reservation SEATS_UNAVAILABLE, a seat nobody holds NOT_HELD.
+ * - Only the holder may `release` a seat (the buyer's act): someone else's hold is NOT_YOUR_HOLD,
+ *   a seat nobody holds (available or reserved) NOT_HELD.
  * - `reserveOrder` (the service's act): every seat must be HELD by `userId`, unexpired, else
  *   NOT_HELD naming the others (held by someone else, available, reserved). They become RESERVED,
  *   one event each, and the order is remembered per schedule with its set of seats: the same
@@ -150,8 +150,6 @@ export interface SeatStore {
   hold(command: HoldCommand): Promise<MutationResult>;
   /** The holder releases its held seats; starts the cool-down. */
   release(command: SeatCommand): Promise<MutationResult>;
-  /** The holder reserves its held seats (the buyer's reserve, without an order). */
-  reserve(command: SeatCommand): Promise<MutationResult>;
   /** The service reserves the user's held seats for an order; idempotent per order id. */
   reserveOrder(command: ReserveOrderCommand): Promise<MutationResult>;
   /** The service frees held or reserved seats of anyone; no cool-down. */

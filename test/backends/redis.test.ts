@@ -52,7 +52,7 @@ describe.skipIf(!enabled)('Redis', () => {
       const hold = { scheduleId: S, now: T0, ttlMs: 60_000, maxPerUser: 0 };
       await b.store.hold({ ...hold, userId: 'alice', seatIds: [1, 2, 6] });
       await b.store.release({ scheduleId: S, userId: 'alice', seatIds: [2], now: T0 + 1 });
-      await b.store.reserve({ scheduleId: S, userId: 'alice', seatIds: [1], now: T0 + 2 });
+      await b.store.reserveOrder({ scheduleId: S, userId: 'alice', seatIds: [1], orderId: 'o-0', now: T0 + 2 });
       await b.store.hold({ ...hold, userId: 'bob', seatIds: [3], now: T0 + 3 });
       await b.store.expireDue(T0 + 60_003, 10_000);
       const bound = { ...hold, now: T0 + 60_004, notAfter: T0 + 70_000, address: '::1', maxPerAddress: 4 };
@@ -127,7 +127,7 @@ describe.skipIf(!enabled)('Redis', () => {
             await refused(b.store.release(seat));
             break;
           case 3:
-            await refused(b.store.reserve(seat));
+            await refused(b.store.releaseAny(seat));
             break;
           case 4:
             await refused(b.store.reserveOrder({ ...seat, orderId: 'o' }));

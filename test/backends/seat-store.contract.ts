@@ -109,18 +109,19 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
       expect((await store.hold(holdCmd('bob', [4, 5, 6], T0, 3))).events).toBe(3);
     });
 
-    it('lets only the holder release or reserve', async () => {
+    it('lets only the holder release, and reserves only for the holder', async () => {
       await store.hold(holdCmd('alice', [1, 2]));
       const notYours = await refusal(store.release(cmd('bob', [1])));
       expect(notYours.code).toBe('NOT_YOUR_HOLD');
       expect(notYours.seatIds).toEqual([1]);
-      expect((await refusal(store.reserve(cmd('bob', [2])))).code).toBe('NOT_YOUR_HOLD');
+      expect((await refusal(store.reserveOrder({ ...cmd('bob', [2]), orderId: 'o-b' }))).code).toBe('NOT_HELD');
       expect((await refusal(store.release(cmd('alice', [1, 3])))).code).toBe('NOT_HELD');
-      const reserved = await store.reserve(cmd('alice', [1]));
+      const reserved = await store.reserveOrder({ ...cmd('alice', [1]), orderId: 'o-a' });
       expect(reserved.seats[0]).toMatchObject({ id: 1, status: 'RESERVED', holder: 'alice' });
       expect(reserved.seats[0]!.expiresAt).toBeUndefined();
-      expect((await store.reserve(cmd('alice', [1]))).events).toBe(0);
-      expect((await refusal(store.reserve(cmd('bob', [1])))).code).toBe('SEATS_UNAVAILABLE');
+      expect((await store.reserveOrder({ ...cmd('alice', [1]), orderId: 'o-a' })).events).toBe(0);
+      expect((await refusal(store.reserveOrder({ ...cmd('bob', [1]), orderId: 'o-c' }))).code).toBe('NOT_HELD');
+      expect((await refusal(store.release(cmd('alice', [1])))).code).toBe('NOT_HELD');
       expect((await refusal(store.hold(holdCmd('bob', [1])))).code).toBe('SEATS_UNAVAILABLE');
       const released = await store.release(cmd('alice', [2]));
       expect(released.seats[0]).toEqual({ id: 2, row: 'A', number: 2, status: 'AVAILABLE' });
@@ -142,7 +143,9 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
       const bobs = await store.hold(holdCmd('bob', [2], T0 + 10_000 + TTL));
       expect(bobs.seats[0]).toMatchObject({ status: 'HELD', holder: 'bob' });
       expect(await store.expireDue(T0 + 10_000 + TTL)).toBe(0);
-      expect((await refusal(store.reserve(cmd('alice', [1], T0 + TTL + 1)))).code).toBe('NOT_HELD');
+      expect((await refusal(store.reserveOrder({ ...cmd('alice', [1], T0 + TTL + 1), orderId: 'o' }))).code).toBe(
+        'NOT_HELD',
+      );
       expect((await history()).map((e) => [e.scheduleSeatId, e.status])).toEqual([
         [1, 'HELD'],
         [2, 'HELD'],
@@ -222,7 +225,7 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
       expect((await refusal(store.hold(holdCmd('alice', [4], T0, max)))).seatIds).toEqual([4]);
       await store.release(cmd('alice', [1]));
       expect((await store.hold(holdCmd('alice', [4], T0, max))).events).toBe(1);
-      await store.reserve(cmd('alice', [2]));
+      await store.reserveOrder({ ...cmd('alice', [2]), orderId: 'o-2' });
       await store.reserveOrder({ ...cmd('alice', [3]), orderId: 'o-1' });
       expect((await store.hold(holdCmd('alice', [5, 6], T0, max))).events).toBe(2);
       const limited = await refusal(store.hold(holdCmd('alice', [4, 7, 8], T0 + 1, max)));

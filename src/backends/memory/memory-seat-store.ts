@@ -207,7 +207,7 @@ export class MemorySeatStore implements SeatStore {
 
   async release(command: SeatCommand): Promise<MutationResult> {
     const { schedule, seats } = this.begin(command);
-    this.requireHolder(seats, command.userId, false);
+    this.requireHolder(seats, command.userId);
     for (const seat of seats) {
       this.unhold(schedule, seat);
       this.coolDown(schedule, seat, command.userId, command.now + (command.cooldownMs ?? 0), command.now);
@@ -217,19 +217,6 @@ export class MemorySeatStore implements SeatStore {
       schedule,
       seats,
       seats.map((s) => [s, 'AVAILABLE'] as const),
-      command.now,
-    );
-  }
-
-  async reserve(command: SeatCommand): Promise<MutationResult> {
-    const { schedule, seats } = this.begin(command);
-    this.requireHolder(seats, command.userId, true);
-    const held = seats.filter((s) => s.status === 'HELD');
-    for (const seat of held) this.unhold(schedule, seat);
-    return this.commit(
-      schedule,
-      seats,
-      held.map((s) => [s, 'RESERVED'] as const),
       command.now,
     );
   }
@@ -303,18 +290,11 @@ export class MemorySeatStore implements SeatStore {
     return { schedule, seats: command.seatIds.map((id) => schedule.seats[id - 1]!) };
   }
 
-  /**
-   * Release needs seats HELD by the caller; reserve also accepts seats the caller already
-   * reserved (a retried reserve). Someone else's hold is 403, a seat nobody holds is 409.
-   */
-  private requireHolder(seats: readonly MutableSeat[], userId: string, orReserved: boolean): void {
+  /** Release needs seats HELD by the caller: someone else's hold is 403, a seat nobody holds 409. */
+  private requireHolder(seats: readonly MutableSeat[], userId: string): void {
     const others = seats.filter((s) => s.status === 'HELD' && s.holder !== userId);
     if (others.length > 0) throw new SeatError('NOT_YOUR_HOLD', ids(others));
-    if (orReserved) {
-      const taken = seats.filter((s) => s.status === 'RESERVED' && s.holder !== userId);
-      if (taken.length > 0) throw new SeatError('SEATS_UNAVAILABLE', ids(taken));
-    }
-    const notHeld = seats.filter((s) => s.status === 'AVAILABLE' || (!orReserved && s.status === 'RESERVED'));
+    const notHeld = seats.filter((s) => s.status !== 'HELD');
     if (notHeld.length > 0) throw new SeatError('NOT_HELD', ids(notHeld));
   }
 

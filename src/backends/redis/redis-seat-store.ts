@@ -153,10 +153,6 @@ export class RedisSeatStore implements SeatStore {
     return this.mutate('seatRelease', command, [command.userId]);
   }
 
-  reserve(command: SeatCommand): Promise<MutationResult> {
-    return this.mutate('seatReserve', command, [command.userId]);
-  }
-
   reserveOrder(command: ReserveOrderCommand): Promise<MutationResult> {
     return this.mutate('seatReserveOrder', command, [command.userId, encodeURIComponent(command.orderId)]);
   }

@@ -38,7 +38,6 @@ export const seatScripts = () =>
     seatState: { numberOfKeys: 8, lua: compose('seat-state', 'topic', 'seats') },
     seatHold: { numberOfKeys: 8, lua: compose('seat-hold', 'topic', 'seats') },
     seatRelease: { numberOfKeys: 8, lua: compose('seat-release', 'topic', 'seats') },
-    seatReserve: { numberOfKeys: 8, lua: compose('seat-reserve', 'topic', 'seats') },
     seatReserveOrder: { numberOfKeys: 8, lua: compose('seat-reserve-order', 'topic', 'seats') },
     seatReleaseAny: { numberOfKeys: 8, lua: compose('seat-release-any', 'topic', 'seats') },
     seatExpire: { numberOfKeys: 8, lua: compose('seat-expire', 'topic', 'seats') },

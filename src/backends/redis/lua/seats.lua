@@ -14,8 +14,8 @@
 -- All keys of a schedule share its hash tag. Addresses and order ids arrive percent-encoded, so
 -- they never contain '|'; a holder may, so it comes last in a field:
 -- - seats: a field per seat that is not available: `H|<expiresAt>|<address>|<holder>` (address
---   '' when none) or `R|<orderId>|<holder>` (orderId '' for the buyer's reserve; `R||`, no order
---   and no holder, for a seat the service imported as reserved).
+--   '' when none) or `R|<orderId>|<holder>` (`R||`, no order and no holder, for a seat the
+--   service imported as reserved).
 -- - expiry: the held seats, scored by their expiry.
 -- - cooldown: `<seat>|<holder>`, scored by the epoch ms until which that user may not hold that
 --   seat again; members that have passed are trimmed by every script that expires holds.
