@@ -1,16 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WindowCounters } from '../../src/auth/counters.js';
 import type { RevocationList } from '../../src/auth/revocations.js';
-import type { Backend } from '../../src/backends/backend.js';
 import { memoryBackend } from '../../src/backends/memory/memory-backend.js';
-import { redisBackend } from '../../src/backends/redis/redis-backend.js';
-import {
-  dropPrefixes,
-  type RedisProcess,
-  redisTestsEnabled,
-  startRedis,
-  uniquePrefix,
-} from '../support/redis-server.js';
+import { redisTestsEnabled } from '../support/redis-server.js';
+import { suiteRedis } from '../support/suite-redis.js';
 
 /** What rate limits and logouts rely on, the same in every backend. */
 function describeLimitState(
@@ -46,28 +39,7 @@ function describeLimitState(
 
 describeLimitState('memory', async () => memoryBackend({ replayLimit: 10 }));
 
-const enabled = redisTestsEnabled('Redis counters and revocations');
-const redis: RedisProcess | undefined = enabled && !process.env.TEST_REDIS_URL ? await startRedis() : undefined;
-const url = process.env.TEST_REDIS_URL ?? redis?.url;
-const backends: Backend[] = [];
-const prefixes: string[] = [];
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  if (url && !redis) await dropPrefixes(url, prefixes);
-  await redis?.stop();
-});
-
-describe.skipIf(!enabled)('Redis', () => {
-  describeLimitState('redis', async () => {
-    const prefix = uniquePrefix('limits');
-    prefixes.push(prefix);
-    const backend = await redisBackend({
-      redisUrl: url,
-      redisClusterNodes: undefined,
-      redisKeyPrefix: prefix,
-      replayLimit: 10,
-    });
-    backends.push(backend);
-    return backend;
-  });
+describe.skipIf(!redisTestsEnabled('Redis counters and revocations'))('Redis', () => {
+  const redis = suiteRedis();
+  describeLimitState('redis', () => redis.backend({ replayLimit: 10 }));
 });

@@ -1,46 +1,20 @@
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.js';
 import { memoryBackend } from '../../src/backends/memory/memory-backend.js';
-import { redisBackend } from '../../src/backends/redis/redis-backend.js';
 import { SeatError } from '../../src/seats/seat-error.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
-import {
-  dropPrefixes,
-  type RedisProcess,
-  redisTestsEnabled,
-  startRedis,
-  uniquePrefix,
-} from '../support/redis-server.js';
+import { redisTestsEnabled } from '../support/redis-server.js';
+import { suiteRedis } from '../support/suite-redis.js';
 import { describeEventBusContract } from './event-bus.contract.js';
 import { describeSeatStoreContract } from './seat-store.contract.js';
 
 const enabled = redisTestsEnabled('Redis store and bus contracts');
-// TEST_REDIS_URL (a Redis the user's CI provides) or a redis-server of our own.
-const redis: RedisProcess | undefined = enabled && !process.env.TEST_REDIS_URL ? await startRedis() : undefined;
-const url = process.env.TEST_REDIS_URL ?? redis?.url;
-const backends: Backend[] = [];
-const prefixes: string[] = [];
-
-async function backend(replayLimit: number, prefix = uniquePrefix('contract')): Promise<Backend> {
-  prefixes.push(prefix);
-  const created = await redisBackend({
-    redisUrl: url,
-    redisClusterNodes: undefined,
-    redisKeyPrefix: prefix,
-    replayLimit,
-  });
-  backends.push(created);
-  return created;
-}
-
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  if (url && !redis) await dropPrefixes(url, prefixes);
-  await redis?.stop();
-});
 
 describe.skipIf(!enabled)('Redis', () => {
+  // TEST_REDIS_URL (a Redis the user's CI provides) or a redis-server of our own.
+  const suite = suiteRedis();
+  const backend = (replayLimit: number, prefix?: string) => suite.backend({ replayLimit, ...(prefix && { prefix }) });
   describeEventBusContract('redis', async (replayLimit) => (await backend(replayLimit)).bus);
   describeSeatStoreContract('redis', () => backend(1000));
 
@@ -79,9 +53,9 @@ describe.skipIf(!enabled)('Redis', () => {
     expect(await run(await backend(1000))).toEqual(memory);
   });
   it('writes nothing for a schedule or topic that does not exist', async () => {
-    const prefix = uniquePrefix('ghosts');
+    const prefix = suite.prefix('ghosts');
     const b = await backend(1000, prefix);
-    const redis = new Redis(url!);
+    const redis = new Redis(suite.url);
     const keys = async () => {
       const found: string[] = [];
       let cursor = '0';
@@ -158,9 +132,9 @@ describe.skipIf(!enabled)('Redis', () => {
   });
 
   it('deletes every key of a schedule’s hash tag, and keeps the list of schedules beside them', async () => {
-    const prefix = uniquePrefix('delete');
+    const prefix = suite.prefix('delete');
     const b = await backend(1000, prefix);
-    const redis = new Redis(url!);
+    const redis = new Redis(suite.url);
     const tagged = async (id: number) => (await redis.keys(`${prefix}{schedule:${id}}*`)).sort();
     const T0 = Date.now();
     try {
@@ -196,9 +170,9 @@ describe.skipIf(!enabled)('Redis', () => {
   });
 
   it('keeps counts, cool-downs and orders as small data of the schedule, under its hash tag', async () => {
-    const prefix = uniquePrefix('layout');
+    const prefix = suite.prefix('layout');
     const b = await backend(1000, prefix);
-    const redis = new Redis(url!);
+    const redis = new Redis(suite.url);
     const base = `${prefix}{schedule:3}`;
     const T0 = Date.parse('2026-11-22T12:00:00Z');
     const hold = { scheduleId: 3, now: T0, ttlMs: 60_000, maxPerUser: 5, maxPerAddress: 5 };

@@ -1,13 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST_COOKIE } from '../../src/http/authenticate.js';
-import {
-  dropPrefixes,
-  type RedisProcess,
-  redisTestsEnabled,
-  startRedis,
-  uniquePrefix,
-} from '../support/redis-server.js';
+import { redisTestsEnabled } from '../support/redis-server.js';
 import { hold, newGuest, startServer, type TestServer } from '../support/server.js';
+import { suiteRedis } from '../support/suite-redis.js';
 import { bearer, call, SESSION_SECRET } from '../support/trust.js';
 
 describe('logout', () => {
@@ -55,26 +50,15 @@ describe('logout', () => {
 const enabled = redisTestsEnabled('logout across instances');
 
 describe.skipIf(!enabled)('logout across instances (Redis)', () => {
-  let redis: RedisProcess | undefined;
-  let url: string;
+  const redis = suiteRedis();
   let instances: TestServer[] = [];
-  const prefixes: string[] = [];
-  beforeAll(async () => {
-    url = process.env.TEST_REDIS_URL ?? (redis = await startRedis()).url;
-  });
   afterEach(async () => {
     await Promise.all(instances.map((i) => i.close()));
     instances = [];
   });
-  afterAll(async () => {
-    await dropPrefixes(url, prefixes);
-    await redis?.stop();
-  });
 
   it('a logout on one instance is refused on the other', async () => {
-    const prefix = uniquePrefix('trust-logout');
-    prefixes.push(prefix);
-    const config = { redisUrl: url, redisKeyPrefix: prefix, sessionSecret: SESSION_SECRET };
+    const config = { redisUrl: redis.url, redisKeyPrefix: redis.prefix('trust-logout'), sessionSecret: SESSION_SECRET };
     instances = [await startServer(config), await startServer(config)];
     const [a, b] = instances as [TestServer, TestServer];
     const guest = await newGuest(a.url);

@@ -1,35 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  dropPrefixes,
-  type RedisProcess,
-  redisTestsEnabled,
-  startRedis,
-  uniquePrefix,
-} from '../support/redis-server.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisTestsEnabled } from '../support/redis-server.js';
 import { startServer, type TestServer } from '../support/server.js';
+import { suiteRedis } from '../support/suite-redis.js';
 import { ADMIN, bearer, call, SESSION_SECRET } from '../support/trust.js';
 
 const enabled = redisTestsEnabled('limits across instances');
 
 /** On Redis the limits are the deployment's, not each instance's: two instances count together. */
 describe.skipIf(!enabled)('limits across two instances on one Redis', () => {
-  let redis: RedisProcess | undefined;
-  let url: string;
+  const redis = suiteRedis();
   const instances: TestServer[] = [];
-  const prefixes: string[] = [];
-  beforeAll(async () => {
-    url = process.env.TEST_REDIS_URL ?? (redis = await startRedis()).url;
-  });
   afterAll(async () => {
     await Promise.all(instances.map((i) => i.close()));
-    await dropPrefixes(url, prefixes);
-    await redis?.stop();
   });
 
   const pair = async (overrides = {}) => {
-    const prefix = uniquePrefix('trust-limits');
-    prefixes.push(prefix);
-    const config = { redisUrl: url, redisKeyPrefix: prefix, sessionSecret: SESSION_SECRET, rateLimits: true };
+    const prefix = redis.prefix('trust-limits');
+    const config = { redisUrl: redis.url, redisKeyPrefix: prefix, sessionSecret: SESSION_SECRET, rateLimits: true };
     const started = [await startServer({ ...config, ...overrides }), await startServer({ ...config, ...overrides })];
     instances.push(...started);
     return started as [TestServer, TestServer];

@@ -1,13 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  dropPrefixes,
-  type RedisProcess,
-  redisTestsEnabled,
-  startRedis,
-  uniquePrefix,
-} from '../support/redis-server.js';
+import { redisTestsEnabled } from '../support/redis-server.js';
 import { newGuest, startServer, type TestServer } from '../support/server.js';
+import { suiteRedis } from '../support/suite-redis.js';
 import { bearer, call } from '../support/trust.js';
 
 const enabled = redisTestsEnabled('unknown schedules write nothing to Redis');
@@ -18,21 +13,18 @@ const enabled = redisTestsEnabled('unknown schedules write nothing to Redis');
  * every other key under the prefix must be exactly as before.
  */
 describe.skipIf(!enabled)('requests for schedules that do not exist (Redis)', () => {
-  let redis: RedisProcess | undefined;
-  let url: string;
+  const redis = suiteRedis();
   let server: TestServer;
   let client: Redis;
-  const prefix = uniquePrefix('trust-unknown');
+  let prefix: string;
   beforeAll(async () => {
-    url = process.env.TEST_REDIS_URL ?? (redis = await startRedis()).url;
-    client = new Redis(url);
-    server = await startServer({ redisUrl: url, redisKeyPrefix: prefix, rateLimits: true });
+    prefix = redis.prefix('trust-unknown');
+    client = new Redis(redis.url);
+    server = await startServer({ redisUrl: redis.url, redisKeyPrefix: prefix, rateLimits: true });
   });
   afterAll(async () => {
     await server?.close();
     client?.disconnect();
-    await dropPrefixes(url, [prefix]);
-    await redis?.stop();
   });
 
   const keys = async () => {
