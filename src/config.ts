@@ -3,7 +3,9 @@
  * start-up, so a typo fails loudly before the server accepts a connection.
  */
 
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { HeartbeatStyle } from './protocol/sse-frames.js';
 
 export type { HeartbeatStyle };
@@ -82,6 +84,12 @@ export interface Config {
   headersTimeoutMs: number;
   /** A request (headers and body) must arrive within this long; streams are responses and are not cut. */
   requestTimeoutMs: number;
+  /**
+   * PEM certificate (chain) and private key: both set, the app serves HTTP/2 over TLS (HTTP/1.1
+   * still allowed); neither, plain HTTP/1.1 (TLS ends at a proxy in front, or nowhere).
+   */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +141,8 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   metricsToken: undefined,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 10_000,
+  tlsCertFile: undefined,
+  tlsKeyFile: undefined,
 });
 
 function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -242,12 +252,41 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: secret(env, 'METRICS_TOKEN', 16),
     headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 1_000, 120_000),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 1_000, 600_000),
+    ...tls(env),
   };
   // One source of keys: a JWKS URL beside a shared secret would leave one of them silently unused.
   if (config.authJwtSecret && config.authJwksUrl) {
     throw new ConfigError('Set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
   }
   return config;
+}
+
+/** TLS_CERT_FILE and TLS_KEY_FILE: both or neither, each readable, and a key that fits the certificate. */
+function tls(env: Env): Pick<Config, 'tlsCertFile' | 'tlsKeyFile'> {
+  const tlsCertFile = text(env, 'TLS_CERT_FILE');
+  const tlsKeyFile = text(env, 'TLS_KEY_FILE');
+  if (tlsCertFile === undefined && tlsKeyFile === undefined) return { tlsCertFile, tlsKeyFile };
+  if (tlsCertFile === undefined) throw new ConfigError('TLS_CERT_FILE must be set when TLS_KEY_FILE is');
+  if (tlsKeyFile === undefined) throw new ConfigError('TLS_KEY_FILE must be set when TLS_CERT_FILE is');
+  const cert = readTlsFile('TLS_CERT_FILE', tlsCertFile);
+  const key = readTlsFile('TLS_KEY_FILE', tlsKeyFile);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(
+      `TLS_CERT_FILE and TLS_KEY_FILE must be a PEM certificate and its private key: ${(error as Error).message}`,
+    );
+  }
+  return { tlsCertFile, tlsKeyFile };
+}
+
+/** A TLS file's contents; a file that cannot be read is a ConfigError naming its variable. */
+export function readTlsFile(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(`${name} cannot be read (${path}): ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
 }
 
 function text(env: Env, name: string): string | undefined {

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, loadConfig, type Config } from '../src/config.js';
 import { eventually } from './support/server.js';
 import { SseClient } from './support/sse-client.js';
@@ -49,6 +53,8 @@ const VARIABLES = [
   'METRICS_TOKEN',
   'HEADERS_TIMEOUT_MS',
   'REQUEST_TIMEOUT_MS',
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
 ];
 
 function expectConfigError(env: Record<string, string>, variable: string): void {
@@ -201,6 +207,34 @@ describe('loadConfig', () => {
     ['REQUEST_TIMEOUT_MS', '600001'],
   ])('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
     expectConfigError({ [name]: value }, name);
+  });
+
+  describe('TLS_CERT_FILE and TLS_KEY_FILE', () => {
+    let dir: string;
+    let cert: string;
+    let key: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'seatstream-config-tls-'));
+      [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      writeFileSync(cert, 'not a certificate');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('names the one that is missing when only the other is set', () => {
+      expectConfigError({ TLS_CERT_FILE: cert }, 'TLS_KEY_FILE');
+      expectConfigError({ TLS_KEY_FILE: key }, 'TLS_CERT_FILE');
+    });
+
+    it('names the file that cannot be read', () => {
+      expectConfigError({ TLS_CERT_FILE: join(dir, 'absent.pem'), TLS_KEY_FILE: key }, 'TLS_CERT_FILE');
+      expectConfigError({ TLS_CERT_FILE: cert, TLS_KEY_FILE: join(dir, 'absent.pem') }, 'TLS_KEY_FILE');
+    });
+
+    it('refuses a certificate that is not one', () => {
+      expectConfigError({ TLS_CERT_FILE: cert, TLS_KEY_FILE: key }, 'TLS_CERT_FILE');
+    });
   });
 
   it('takes DEMO over its alias DEMO_SCHEDULE when both are set', () => {

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
@@ -29,6 +29,7 @@ import { seatRoutes } from './routes/seat-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { sseCodec } from './sse/sse-codec.js';
+import { createTlsServer, tlsFiles } from './tls-server.js';
 
 export interface BuildOptions {
   /** Defaults to what the config names: Redis when REDIS_URL is set, else the embedded memory backend. */
@@ -44,7 +45,16 @@ const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
 /** Builds the app without listening: the process entry (main.ts) and tests both start here. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // With TLS_CERT_FILE / TLS_KEY_FILE: HTTP/2 over TLS, HTTP/1.1 still allowed (docs/operations.md, TLS).
+  const tls = config.tlsCertFile && config.tlsKeyFile ? tlsFiles(config.tlsCertFile, config.tlsKeyFile) : undefined;
+  // The one place the server's type differs: under TLS it is an Http2SecureServer whose requests
+  // are Http2ServerRequest or IncomingMessage (HTTP/1.1). Every route, hook and test uses only what
+  // both have (headers, url, socket address, the raw response's write/end/destroy/'close'), so the
+  // app stays typed as the HTTP/1 instance the rest of the code knows: these flags are typed
+  // `object`, which picks fastify's HTTP/1 overload, and the factory's server is cast to match.
+  const http2Flags: object = tls ? { http2: true, https: { ...tls, allowHTTP1: true } } : {};
   const app = Fastify({
+    ...http2Flags,
     logger: logger(config, options.logger),
     // Open SSE streams would otherwise keep app.close() waiting forever.
     forceCloseConnections: true,
@@ -56,14 +66,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The whole request (headers and body) must arrive in time; a stream is a response, not cut by
     // it. Node checks these every connectionsCheckingInterval (30 s by default): check every second.
     serverFactory: (handler) =>
-      createServer(
-        {
-          requestTimeout: config.requestTimeoutMs,
-          headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
-          connectionsCheckingInterval: 1_000,
-        },
-        handler,
-      ),
+      tls
+        ? (createTlsServer(config, tls, handler as RequestListener) as unknown as ReturnType<typeof createServer>)
+        : createServer(
+            {
+              requestTimeout: config.requestTimeoutMs,
+              headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+              connectionsCheckingInterval: 1_000,
+            },
+            handler,
+          ),
     clientErrorHandler: (error, socket) => {
       // Answer, then close both ways: a client that keeps its side open must not keep the socket.
       if (socket.writable) socket.end(clientErrorResponse(error), () => socket.destroy());

@@ -4,7 +4,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './browser.js';
+import { freePort } from '../../support/redis-server.js';
 import { listensOn, onPort, StartError, tail } from './ports.js';
+import { makeCertificate, opensslNeed, type Certificate } from './tls.js';
 
 /** nginx on PATH, else Debian's /usr/sbin/nginx (not on a normal user's PATH). */
 function nginxBinary(): string | undefined {
@@ -13,11 +15,19 @@ function nginxBinary(): string | undefined {
 }
 
 const binary = nginxBinary();
-export const nginxNeed = { name: 'nginx', present: binary !== undefined, install: 'apt-get install nginx' };
+/** The TLS listener of deploy/nginx.conf needs a certificate: without one given, startNginx makes one (openssl). */
+export const nginxNeed = {
+  name: 'nginx and openssl',
+  present: binary !== undefined && opensslNeed.present,
+  install: 'apt-get install nginx openssl',
+};
 
 /** deploy/nginx.conf with its placeholders filled, as envsubst would (only the named ones). */
 export function renderNginxConf(values: {
   SEATSTREAM_LISTEN: string;
+  SEATSTREAM_TLS_LISTEN: string;
+  SEATSTREAM_TLS_CERT: string;
+  SEATSTREAM_TLS_KEY: string;
   SEATSTREAM_1: string;
   SEATSTREAM_2: string;
 }): string {
@@ -31,6 +41,9 @@ export function renderNginxConf(values: {
 export interface Nginx {
   url: string;
   port: number;
+  /** The TLS + HTTP/2 listener: https://127.0.0.1:<tlsPort> (its certificate is self-signed). */
+  tlsUrl: string;
+  tlsPort: number;
   /** Its error log so far (upstream failures are logged there). */
   errorLog(): string;
   stop(): Promise<void>;
@@ -47,22 +60,37 @@ export interface Nginx {
 export async function startNginx(
   port: number,
   upstreams: [string, string],
-  options: { firstTry?: number } = {},
+  options: { firstTry?: number; tls?: Certificate } = {},
 ): Promise<Nginx> {
   if (!binary) throw new Error('nginx is not installed');
-  return onPort(port, (chosen) => launch(binary, chosen, upstreams), options.firstTry);
+  return onPort(port, (chosen) => launch(binary, chosen, upstreams, options.tls), options.firstTry);
 }
 
 /** What nginx logs when another process holds its port. */
 const BIND_CONFLICT = /Address already in use/;
 
-async function launch(binary: string, port: number, upstreams: [string, string]): Promise<Nginx> {
+async function launch(
+  binary: string,
+  port: number,
+  upstreams: [string, string],
+  given: Certificate | undefined,
+): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'seatstream-nginx-'));
   chmodSync(dir, 0o755); // workers run as an unprivileged user when the master is root
   mkdirSync(join(dir, 'temp'));
+  const certificate = given ?? makeCertificate(dir);
+  // Another free port for the TLS listener; taken meanwhile, it is a conflict like the main port's.
+  const tlsPort = await freePort();
   writeFileSync(
     join(dir, 'seatstream.conf'),
-    renderNginxConf({ SEATSTREAM_LISTEN: `127.0.0.1:${port}`, SEATSTREAM_1: upstreams[0], SEATSTREAM_2: upstreams[1] }),
+    renderNginxConf({
+      SEATSTREAM_LISTEN: `127.0.0.1:${port}`,
+      SEATSTREAM_TLS_LISTEN: `127.0.0.1:${tlsPort}`,
+      SEATSTREAM_TLS_CERT: certificate.certFile,
+      SEATSTREAM_TLS_KEY: certificate.keyFile,
+      SEATSTREAM_1: upstreams[0],
+      SEATSTREAM_2: upstreams[1],
+    }),
   );
   writeFileSync(
     join(dir, 'nginx.conf'),
@@ -117,10 +145,11 @@ async function launch(binary: string, port: number, upstreams: [string, string])
           : 'not up after 10 s';
       throw new StartError(`nginx on port ${port} ${why}:\n${tail(output)}`, conflict);
     }
-    if (listensOn(child.pid, port) && (await accepts(port))) break;
+    const up = listensOn(child.pid, port) && listensOn(child.pid, tlsPort);
+    if (up && (await accepts(port)) && (await accepts(tlsPort))) break;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  return { url: `http://127.0.0.1:${port}`, port, errorLog, stop };
+  return { url: `http://127.0.0.1:${port}`, port, tlsUrl: `https://127.0.0.1:${tlsPort}`, tlsPort, errorLog, stop };
 }
 
 function accepts(port: number): Promise<boolean> {
