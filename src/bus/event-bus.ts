@@ -48,6 +48,13 @@ export interface EventBus {
   readAfter(topic: string, after: EventId): Promise<History>;
   /** The id of the topic's newest event (offset 0 when it has none yet). */
   head(topic: string): Promise<EventId>;
+  /**
+   * Ends every live subscription of the topic, on every instance: listeners get the deletion
+   * event (offset 0, data DELETED_EVENT), as when a schedule is deleted, but the topic's history
+   * and offsets are kept, so a client that comes back resumes where it stood. Best effort like
+   * any live message: an instance whose subscriber connection is down at that moment misses it.
+   */
+  endStreams(topic: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ import type { Backend } from '../backends/backend.js';
 import { createBackend } from '../backends/create-backend.js';
 import type { Config } from '../config.js';
 import { TopicHub } from '../hub/topic-hub.js';
+import { isUserTopic } from '../hub/user-topic.js';
 import { SeatHoldService } from '../seats/seat-hold-service.js';
 import { encodeSnapshot } from '../protocol/seat-events.js';
 import { publicSeat, scheduleIdOfTopic } from '../seats/seat-events.js';
@@ -24,6 +25,7 @@ import { createMetrics } from './metrics.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
+import { notificationRoutes } from './routes/notification-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { seatRoutes } from './routes/seat-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
@@ -97,6 +99,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     codec: sseCodec(config.heartbeatStyle),
     heartbeatMs: config.heartbeatMs,
     snapshot: async (topic) => {
+      // A private stream's notices have no snapshot: it goes on live (docs/integration.md).
+      if (isUserTopic(topic)) return undefined;
       const state = await seats.state(scheduleIdOfTopic(topic));
       return { id: state.lastEventId, data: encodeSnapshot(state.scheduleId, state.seats.map(publicSeat)) };
     },
@@ -157,6 +161,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(seatRoutes, { ctx });
   await app.register(eventRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
+  await app.register(notificationRoutes, { ctx });
   if (config.demo) await app.register(demoRoutes, { ctx });
 
   if (config.demo) await seats.createSchedule(DEMO_SCHEDULE.scheduleId, DEMO_SCHEDULE.layout);

@@ -8,8 +8,12 @@ export interface Snapshot {
   readonly data: string;
 }
 
-/** Reads a topic's snapshot; the hub calls it when a subscriber cannot resume from history. */
-export type SnapshotSource = (topic: string) => Promise<Snapshot>;
+/**
+ * Reads a topic's snapshot; the hub calls it when a subscriber cannot resume from history.
+ * Undefined: the topic has no snapshot (a private stream's notices), so the subscriber goes on
+ * with the next live event.
+ */
+export type SnapshotSource = (topic: string) => Promise<Snapshot | undefined>;
 
 /**
  * Turns events into the bytes of a wire format. The hub calls `event` once per published event

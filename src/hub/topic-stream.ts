@@ -100,12 +100,7 @@ class ResumingStream<T> extends Subscriber<Chunk> {
   }
 
   private async read(after: StartAt): Promise<void> {
-    if (after === 'live') {
-      const head = await this.deps.bus.head(this.name);
-      this.epoch = head.epoch;
-      this.last = head.offset;
-      return;
-    }
+    if (after === 'live') return this.goLive();
     if (after !== 'snapshot') {
       const history = await this.deps.bus.readAfter(this.name, after);
       if (this.closed) return;
@@ -118,11 +113,26 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     }
     const snapshot = await this.deps.snapshot(this.name);
     if (this.closed) return;
+    if (!snapshot) return this.goLive(after === 'snapshot' ? undefined : after);
     const { offset, epoch } = snapshot.id;
     this.epoch = epoch;
     this.last = offset;
     const bytes = Buffer.from(this.deps.codec.snapshot(this.name, snapshot));
     this.subscriber.next(this.project({ topic: this.name, epoch, first: offset, last: offset, bytes }));
+  }
+
+  /** Goes on from the topic's newest event: what comes after it is delivered. */
+  private async goLive(from?: EventId): Promise<void> {
+    const head = await this.deps.bus.head(this.name);
+    if (this.closed) return;
+    this.epoch = head.epoch;
+    this.last = head.offset;
+    // Nothing was seen yet (a topic never written had a provisional epoch): all of the new one is new.
+    if (from?.offset !== 0) return;
+    const history = await this.deps.bus.readAfter(this.name, { offset: 0, epoch: head.epoch });
+    if (this.closed || history.kind !== 'events') return;
+    this.last = 0;
+    if (history.events.length > 0) this.send(encodeChunk(this.name, history.events, this.deps.codec));
   }
 
   private deliver(chunk: Chunk): void {

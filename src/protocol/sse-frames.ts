@@ -9,6 +9,8 @@ import { encodeHeartbeat } from './seat-events.js';
 export const SNAPSHOT_EVENT = 'snapshot';
 export const ERROR_EVENT = 'error';
 export const CURSOR_EVENT = 'cursor';
+/** The first event of a private (per-user) stream: names whose stream it is. */
+export const CONNECTED_EVENT = 'connected';
 /**
  * The last event of a stream whose schedule was deleted. On the event bus, the deletion of a
  * topic travels as an event with this data (offset 0, never stored).
@@ -53,4 +55,19 @@ export function errorFrame(body: { error: string; message: string }): string {
 /** Ends a stream whose schedule was deleted; a multi-schedule connection ends with it too. */
 export function deletedFrame(scheduleId: number): string {
   return `event: ${DELETED_EVENT}\ndata: {"scheduleId":${scheduleId}}\n\n`;
+}
+
+/** A notice of a private stream: named, with the id of the user topic's event. */
+export function namedEventFrame(id: string, event: string, data: string): string {
+  return `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`;
+}
+
+/** Opens a private stream. No id: it never moves a client's Last-Event-ID. */
+export function connectedFrame(userId: string): string {
+  return `event: ${CONNECTED_EVENT}\ndata: ${JSON.stringify({ userId })}\n\n`;
+}
+
+/** Ends a private stream that the service closed (DELETE /api/users/:userId/streams). */
+export function userStreamEndedFrame(userId: string): string {
+  return `event: ${DELETED_EVENT}\ndata: ${JSON.stringify({ userId })}\n\n`;
 }

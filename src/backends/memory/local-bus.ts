@@ -107,6 +107,14 @@ export class LocalBus implements EventBus {
     for (const listener of log.listeners) listener(event);
   }
 
+  /** Tells the topic's live listeners it ended (EventBus.endStreams), keeping its history. */
+  async endStreams(topic: string): Promise<void> {
+    const log = this.topics.get(topic);
+    if (!log) return;
+    const event: BusEvent = { topic, offset: 0, epoch: log.epoch, id: '', data: DELETED_EVENT };
+    for (const listener of [...log.listeners]) listener(event);
+  }
+
   headNow(topic: string): EventId {
     const log = this.topics.get(topic);
     return log ? { offset: log.offset, epoch: log.epoch } : { offset: 0, epoch: this.epoch };

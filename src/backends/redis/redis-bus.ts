@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { BusEvent, BusListener, BusSubscription, EventBus, History } from '../../bus/event-bus.js';
 import { type EventId, formatEventId } from '../../protocol/event-id.js';
 import { nextStep } from '../../protocol/resume.js';
+import { DELETED_EVENT } from '../../protocol/sse-frames.js';
 import { type RedisContext, topicKeys } from './redis-context.js';
 import { busScripts } from './scripts.js';
 
@@ -112,6 +113,17 @@ export class RedisBus implements EventBus {
     const keys = topicKeys(this.ctx.prefix, topic);
     const [offset, epoch] = await this.ctx.run(() => this.scripts.busHead(keys.meta, ...this.ctx.epochArgs()));
     return { offset: Number(offset), epoch };
+  }
+
+  /**
+   * Publishes `0 <epoch> deleted` on the topic's channel, as seat-delete.lua does, without touching
+   * its keys: every instance's listeners hear the deletion event (EventBus.endStreams).
+   */
+  async endStreams(topic: string): Promise<void> {
+    const { channel } = topicKeys(this.ctx.prefix, topic);
+    const message = `0 - ${DELETED_EVENT}`;
+    const client = this.ctx.client;
+    await this.ctx.run(() => (this.ctx.sharded ? client.spublish(channel, message) : client.publish(channel, message)));
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { parseId, scheduleParams } from '../schemas.js';
 import { openSseStream, type SseStreamOptions } from '../sse/sse-stream.js';
+import { claimStreamSlot, resumeText, sseOptions, streamLifetimeMs } from '../sse/stream-support.js';
 
 /** Schedules one connection may follow; more is a page that should be paginated. */
 export const MAX_SCHEDULES_PER_STREAM = 20;
@@ -95,13 +96,6 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   );
 }
 
-/** The header wins: a browser reconnects to the URL it first opened, with its newest id in the header. */
-function resumeText(request: FastifyRequest<{ Querystring: StreamQuery }>): string | undefined {
-  const header = request.headers['last-event-id'];
-  const text = (Array.isArray(header) ? header[0] : header)?.trim() || request.query.lastEventId?.trim();
-  return text || undefined;
-}
-
 function wantsSnapshot(request: FastifyRequest<{ Querystring: StreamQuery }>): boolean {
   const flag = request.query.snapshot;
   // Only the first connect asks; a reconnect carrying the header resumes instead.
@@ -130,28 +124,6 @@ async function stream(
     if (!exists) throw new ApiError('SCHEDULE_NOT_FOUND', `No such schedule: ${label}`, { scheduleId: Number(label) });
   }
   if (request.raw.destroyed) return;
-  if (!ctx.limits.openStream(request, reply)) {
-    throw new ApiError('RATE_LIMITED', `At most ${ctx.config.maxStreamsPerIp} open streams per address`, {
-      retryAfter: 5,
-    });
-  }
-  const { config, hub } = ctx;
-  const lifetimeMs = config.sseMaxLifetimeMs * (0.8 + 0.2 * Math.random());
-  openSseStream(reply, hub.stream({ topics, lifetimeMs, cursor }), options);
-}
-
-/** Made once per app and shared by all its streams: nothing in it is per connection. */
-function sseOptions(ctx: AppContext): SseStreamOptions {
-  const { config, metrics } = ctx;
-  return {
-    bufferLimitBytes: config.sseBufferLimitBytes,
-    // Shutting down: come back soon, spread out, to another instance.
-    retryOnEnd: () => (ctx.accepting ? config.sseRetryMs : 250 + Math.random() * 1000),
-    onOverflow: () => metrics.sseOverflows.inc(),
-    onOpen: () => {
-      metrics.sseOpen.inc();
-      metrics.sseOpened.inc();
-    },
-    onClose: () => metrics.sseOpen.dec(),
-  };
+  claimStreamSlot(ctx, request, reply);
+  openSseStream(reply, ctx.hub.stream({ topics, lifetimeMs: streamLifetimeMs(ctx), cursor }), options);
 }

@@ -1,0 +1,44 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import type { SseStreamOptions } from './sse-stream.js';
+
+/** What every stream route (seat streams, private streams) shares. */
+
+/** The header wins: a browser reconnects to the URL it first opened, with its newest id in the header. */
+export function resumeText(request: FastifyRequest): string | undefined {
+  const header = request.headers['last-event-id'];
+  const query = (request.query as { lastEventId?: string }).lastEventId;
+  const text = (Array.isArray(header) ? header[0] : header)?.trim() || query?.trim();
+  return text || undefined;
+}
+
+/** Takes one of the address's stream slots (per instance), or refuses with 429. */
+export function claimStreamSlot(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): void {
+  if (!ctx.limits.openStream(request, reply)) {
+    throw new ApiError('RATE_LIMITED', `At most ${ctx.config.maxStreamsPerIp} open streams per address`, {
+      retryAfter: 5,
+    });
+  }
+}
+
+/** A stream's lifetime, jittered (80–100 %) so reconnects spread out again across instances. */
+export function streamLifetimeMs(ctx: AppContext): number {
+  return ctx.config.sseMaxLifetimeMs * (0.8 + 0.2 * Math.random());
+}
+
+/** Made once per app and shared by all its streams: nothing in it is per connection. */
+export function sseOptions(ctx: AppContext): SseStreamOptions {
+  const { config, metrics } = ctx;
+  return {
+    bufferLimitBytes: config.sseBufferLimitBytes,
+    // Shutting down: come back soon, spread out, to another instance.
+    retryOnEnd: () => (ctx.accepting ? config.sseRetryMs : 250 + Math.random() * 1000),
+    onOverflow: () => metrics.sseOverflows.inc(),
+    onOpen: () => {
+      metrics.sseOpen.inc();
+      metrics.sseOpened.inc();
+    },
+    onClose: () => metrics.sseOpen.dec(),
+  };
+}
