@@ -49,7 +49,7 @@ export class Authenticator {
   }
 
   private async resolve(request: FastifyRequest, query: boolean): Promise<Caller> {
-    const presented = this.credential(request, query);
+    const presented = presentedCredential(request, this.options.jwtCookie, query);
     if (!presented) return VIEWER;
     if (presented.via === 'cookie' && request.method !== 'GET' && request.method !== 'HEAD') this.checkOrigin(request);
     // A bearer token that is neither a guest token nor a JWT can only be a try at the service
@@ -122,7 +122,7 @@ export class Authenticator {
    * change too: with a cookie it must come from an allowed Origin (no cross-site logout).
    */
   async logout(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    const presented = this.credential(request, false);
+    const presented = presentedCredential(request, this.options.jwtCookie, false);
     if (presented?.via === 'cookie') this.checkOrigin(request);
     const revoked = presented ? await this.options.identity.logout(presented.token) : false;
     void reply.clearCookie(GUEST_COOKIE, this.cookieOptions(request));
@@ -156,18 +156,6 @@ export class Authenticator {
     if (origin === own || (origin !== undefined && this.options.allowedOrigins.includes(origin))) return;
     throw new ApiError('BAD_ORIGIN', `A change made with a cookie must come from ${own} or an allowed origin`);
   }
-
-  private credential(request: FastifyRequest, query: boolean): { token: string; via: Via } | undefined {
-    const auth = request.headers.authorization;
-    if (auth?.startsWith('Bearer ')) return { token: auth.slice(7).trim(), via: 'bearer' };
-    const fromQuery = query ? (request.query as { access_token?: unknown }).access_token : undefined;
-    if (typeof fromQuery === 'string' && fromQuery) return { token: fromQuery, via: 'query' };
-    const { jwtCookie } = this.options;
-    const jwt = jwtCookie ? request.cookies[jwtCookie] : undefined;
-    if (jwt) return { token: jwt, via: 'cookie' };
-    const guest = request.cookies[GUEST_COOKIE];
-    return guest ? { token: guest, via: 'cookie' } : undefined;
-  }
 }
 
 /**
@@ -198,4 +186,23 @@ function site(hostname: string): string {
 /** A compact JWS: three base64url parts, the first a JSON object (`eyJ` is `{"`). */
 function looksLikeJwt(token: string): boolean {
   return /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(token);
+}
+
+/**
+ * The credential a request presents, in the order it counts: the bearer header, then (stream
+ * routes only) `?access_token=`, then the operator's JWT cookie, then the guest cookie.
+ */
+export function presentedCredential(
+  request: FastifyRequest,
+  jwtCookie: string | undefined,
+  query: boolean,
+): { token: string; via: Via } | undefined {
+  const auth = request.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return { token: auth.slice(7).trim(), via: 'bearer' };
+  const fromQuery = query ? (request.query as { access_token?: unknown }).access_token : undefined;
+  if (typeof fromQuery === 'string' && fromQuery) return { token: fromQuery, via: 'query' };
+  const jwt = jwtCookie ? request.cookies[jwtCookie] : undefined;
+  if (jwt) return { token: jwt, via: 'cookie' };
+  const guest = request.cookies[GUEST_COOKIE];
+  return guest ? { token: guest, via: 'cookie' } : undefined;
 }

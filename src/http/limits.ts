@@ -3,7 +3,7 @@ import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { WindowCounters } from '../auth/counters.js';
 import type { Config } from '../config.js';
-import { GUEST_COOKIE } from './authenticate.js';
+import { presentedCredential } from './authenticate.js';
 import { ApiError } from './errors.js';
 
 const MINUTE = 60_000;
@@ -129,11 +129,7 @@ export async function registerLimits(
  */
 function credentialKeyOf(jwtCookie: string | undefined): (request: FastifyRequest) => string {
   return (request) => {
-    const auth = request.headers.authorization;
-    const cookies = request.cookies ?? {};
-    const token = auth?.startsWith('Bearer ')
-      ? auth.slice(7).trim()
-      : (jwtCookie ? cookies[jwtCookie] : undefined) || cookies[GUEST_COOKIE];
+    const token = presentedCredential(request, jwtCookie, false)?.token;
     return token ? createHash('sha256').update(token).digest('base64url').slice(0, 22) : request.ip;
   };
 }

@@ -1,16 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { userTopic } from '../../src/hub/user-topic.js';
 import { SseClient } from '../support/sse-client.js';
-import { eventually, newGuest, postWithToken, startServer, type TestServer } from '../support/server.js';
+import { newGuest, postWithToken, startServer, subscribed, type TestServer } from '../support/server.js';
 
 const ADMIN = 'admin-token-for-tests-0123';
-
-async function subscribed(server: TestServer, userId: string, count = 1): Promise<void> {
-  const { hub } = server.app.seatstream;
-  const topic = userTopic(userId);
-  await eventually(() => expect(hub.subscriberCount(topic)).toBe(count));
-  await hub.ready(topic);
-}
 
 describe('private notification streams (memory backend)', () => {
   let server: TestServer;
@@ -26,8 +19,8 @@ describe('private notification streams (memory backend)', () => {
     expect(a.status).toBe(200);
     await a.waitFor((c) => c.events.length >= 1, 5_000, 'connected');
     expect(a.events[0]).toEqual({ id: undefined, event: 'connected', data: JSON.stringify({ userId: alice.userId }) });
-    await subscribed(server, alice.userId);
-    await subscribed(server, bob.userId);
+    await subscribed(server, userTopic(alice.userId));
+    await subscribed(server, userTopic(bob.userId));
 
     const sent = await postWithToken(
       server.url,
@@ -71,7 +64,7 @@ describe('private notification streams (memory backend)', () => {
       authorization: `Bearer ${alice.token}`,
       'last-event-id': '1@nosuchep',
     });
-    await subscribed(server, alice.userId, 2);
+    await subscribed(server, userTopic(alice.userId), 2);
     await postWithToken(server.url, `/api/users/${alice.userId}/notifications`, { data: 'fourth' }, ADMIN);
     await unknown.waitFor((c) => c.events.length >= 2, 5_000, 'live notice');
     expect(unknown.events.map((e) => e.data)).toEqual([JSON.stringify({ userId: alice.userId }), '"fourth"']);

@@ -3,19 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { userTopic } from '../../src/hub/user-topic.js';
 import { redisTestsEnabled } from '../support/redis-server.js';
 import { SseClient } from '../support/sse-client.js';
-import { eventually, newGuest, postWithToken, startServer, type TestServer } from '../support/server.js';
+import { eventually, newGuest, postWithToken, startServer, subscribed, type TestServer } from '../support/server.js';
 import { suiteRedis } from '../support/suite-redis.js';
 
 const enabled = redisTestsEnabled('private notification streams over Redis');
 const SECRET = 'a-session-secret-shared-by-all-instances';
 const ADMIN = 'admin-token-for-tests-0123';
-
-async function subscribed(server: TestServer, userId: string, count = 1): Promise<void> {
-  const { hub } = server.app.seatstream;
-  const topic = userTopic(userId);
-  await eventually(() => expect(hub.subscriberCount(topic)).toBe(count));
-  await hub.ready(topic);
-}
 
 describe.skipIf(!enabled)('private notification streams on two instances over Redis', () => {
   const redis = suiteRedis();
@@ -59,9 +52,9 @@ describe.skipIf(!enabled)('private notification streams on two instances over Re
     const bobTab = await SseClient.connect(`${one!.url}/api/notifications/events`, {
       authorization: `Bearer ${bob.token}`,
     });
-    await subscribed(one!, alice.userId);
-    await subscribed(other!, alice.userId);
-    await subscribed(one!, bob.userId);
+    await subscribed(one!, userTopic(alice.userId));
+    await subscribed(other!, userTopic(alice.userId));
+    await subscribed(one!, userTopic(bob.userId));
 
     const started = performance.now();
     const first = await postWithToken(
@@ -99,7 +92,7 @@ describe.skipIf(!enabled)('private notification streams on two instances over Re
       'last-event-id': first.body.eventId,
     });
     await back.waitFor((c) => c.events.length >= 2, 5_000, 'resumed');
-    await subscribed(other!, alice.userId, 2);
+    await subscribed(other!, userTopic(alice.userId), 2);
     const third = await postWithToken(one!.url, `/api/users/${alice.userId}/notifications`, { data: 3 }, ADMIN);
     await back.waitFor((c) => c.events.length >= 3, 5_000, 'third');
     expect(back.events.slice(1).map((e) => [e.id, e.data])).toEqual([
@@ -108,7 +101,7 @@ describe.skipIf(!enabled)('private notification streams on two instances over Re
     ]);
 
     // The service ends every stream of Alice, from the instance where none of hers is open now.
-    await subscribed(one!, bob.userId);
+    await subscribed(one!, userTopic(bob.userId));
     const ended = await fetch(`${one!.url}/api/users/${alice.userId}/streams`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${ADMIN}` },

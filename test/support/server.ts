@@ -103,8 +103,12 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs = 
  * After this, an event made on any instance reaches those streams: no sleep needed before it.
  */
 export async function streaming(server: TestServer, scheduleId: number, count = 1): Promise<void> {
+  await subscribed(server, scheduleTopic(scheduleId), count);
+}
+
+/** Waits until `count` streams of this instance follow the topic and the bus delivers it here. */
+export async function subscribed(server: TestServer, topic: string, count = 1): Promise<void> {
   const { hub } = server.app.seatstream;
-  const topic = scheduleTopic(scheduleId);
   await eventually(() => {
     const subscribed = hub.subscriberCount(topic);
     if (subscribed !== count) throw new Error(`${topic}: ${subscribed} subscribers here, waiting for ${count}`);
