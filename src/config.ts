@@ -22,6 +22,8 @@ export interface Config {
   replayLimit: number;
   holdTtlMs: number;
   holdSweepMs: number;
+  /** A holder is warned (`hold-expiring` on the private stream) this long before a hold expires; 0 = never. */
+  holdWarningMs: number;
   sseBufferLimitBytes: number;
   /** Undefined: a random secret per process (sessions do not survive a restart). */
   sessionSecret: string | undefined;
@@ -108,6 +110,7 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   replayLimit: 1000,
   holdTtlMs: 300_000,
   holdSweepMs: 1_000,
+  holdWarningMs: 60_000,
   sseBufferLimitBytes: 1_048_576,
   sessionSecret: undefined,
   adminToken: undefined,
@@ -218,6 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
     replayLimit: int(env, 'REPLAY_LIMIT', d.replayLimit, 1, 1_000_000),
     holdTtlMs: int(env, 'HOLD_TTL_MS', d.holdTtlMs, 1_000),
     holdSweepMs: int(env, 'HOLD_SWEEP_MS', d.holdSweepMs, 10, 60_000),
+    holdWarningMs: int(env, 'HOLD_WARNING_MS', d.holdWarningMs, 0, 24 * 60 * 60_000),
     sseBufferLimitBytes: int(env, 'SSE_BUFFER_LIMIT_BYTES', d.sseBufferLimitBytes, 1_024),
     sessionSecret: secret(env, 'SESSION_SECRET', 32),
     adminToken: secret(env, 'ADMIN_TOKEN', 16),

@@ -2,12 +2,12 @@
  * seatstream demo page: a live seat map on the seatstream client (src/client). Bundled by
  * `npm run build:client` into public/build/app.js.
  */
-import { SeatstreamClient, type SeatOperation, type SeatView } from '../../src/client/index.js';
+import { type HoldNoticeData, SeatstreamClient, type SeatOperation, type SeatView } from '../../src/client/index.js';
 import { ConnectionBadge } from './connection-badge.js';
 import { byId, formatTime, frameBatcher, seatName } from './dom.js';
 import { EventsPanel } from './events-panel.js';
 import { HoldsPanel } from './holds-panel.js';
-import { errorMessage } from './messages.js';
+import { errorMessage, noticeText } from './messages.js';
 import { SeatMapView } from './seat-map-view.js';
 import { Toast } from './toast.js';
 
@@ -25,7 +25,8 @@ document.title = `seatstream · schedule ${scheduleId}`;
 
 // Silent for 2.5 heartbeats (HEARTBEAT_MS is 30 s by default): the connection is dead, reconnect.
 // "Reserve my seats" goes through the demo's checkout (the client's default checkoutPath).
-const client = new SeatstreamClient({ schedules: scheduleId, idleTimeoutMs: 75_000 });
+// My private notices (a hold about to expire, expired, reserved) ride on the same connection.
+const client = new SeatstreamClient({ schedules: scheduleId, idleTimeoutMs: 75_000, notifications: true });
 window.seatstream = client;
 
 const map = new SeatMapView(byId('seat-map'), {
@@ -38,6 +39,7 @@ const holds = new HoldsPanel(
   byId('holds-empty'),
   byId('my-reserved'),
   byId<HTMLButtonElement>('reserve'),
+  byId('hold-warning'),
 );
 const events = new EventsPanel(byId('events'));
 const badge = new ConnectionBadge(byId('connection-state'), byId<HTMLButtonElement>('retry'));
@@ -82,6 +84,14 @@ client.on('heartbeat', ({ timestamp }) => {
   refreshHeader();
 });
 client.on('error', (error) => toast.show(error.message, 'error'));
+client.on('notice', (notice) => {
+  const text = noticeText(notice, seatNames);
+  if (notice.event === 'hold-expiring' && text) {
+    const { seatIds, expiresAt } = notice.data as HoldNoticeData;
+    holds.warn(seatNames([...seatIds]), Date.parse(expiresAt ?? ''));
+  } else if (notice.event === 'hold-expired' || notice.event === 'reserved') holds.clearWarning();
+  if (text) toast.show(text, notice.event === 'hold-expired' || notice.event === 'released' ? 'error' : 'info');
+});
 
 const verbs: Record<SeatOperation, string> = { hold: 'Held', release: 'Released', checkout: 'Reserved' };
 
@@ -130,10 +140,9 @@ byId('reserve').addEventListener('click', async () => {
 });
 byId('retry').addEventListener('click', () => client.reconnect());
 
-// The stream and the session start together; the client marks my seats once both are there.
-client.connect();
-client
-  .startSession()
-  .catch((error: unknown) =>
+// The session first: the stream carries my notices, which need to know who I am.
+client.startSession().then(
+  () => client.connect(),
+  (error: unknown) =>
     toast.show(`Could not start a session: ${error instanceof Error ? error.message : String(error)}`, 'error'),
-  );
+);

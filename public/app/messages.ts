@@ -1,4 +1,4 @@
-import { ApiError, type SeatOperation } from '../../src/client/index.js';
+import { ApiError, type HoldNoticeData, type NoticeEvent, type SeatOperation } from '../../src/client/index.js';
 
 /**
  * What the page says when a hold / release / checkout fails. The server's messages are written
@@ -26,5 +26,25 @@ export function errorMessage(error: unknown, operation: SeatOperation, names: (i
         : `${seats ?? 'Some seats'} are not held by you.`;
     default:
       return seats ? `${error.message} (${seats})` : error.message;
+  }
+}
+
+/** What the page says for a notice of my private stream; undefined: nothing to say. */
+export function noticeText(notice: NoticeEvent, names: (ids: number[]) => string): string | undefined {
+  if (notice.event === 'message') return typeof notice.data === 'string' ? notice.data : JSON.stringify(notice.data);
+  const data = notice.data as HoldNoticeData;
+  if (!Array.isArray(data?.seatIds)) return undefined;
+  const seats = names([...data.seatIds]);
+  switch (notice.event) {
+    case 'hold-expiring':
+      return `Your hold on ${seats} expires soon — reserve now.`;
+    case 'hold-expired':
+      return `Your hold on ${seats} expired; the seats are free again.`;
+    case 'reserved':
+      return `Reserved ${seats}${data.orderId ? ` (order ${data.orderId})` : ''}.`;
+    case 'released':
+      return `The box office released ${seats}.`;
+    default:
+      return undefined;
   }
 }

@@ -33,11 +33,16 @@ export type ConnectionState =
   | { status: 'offline'; reason: 'network' | 'retries-exhausted' }
   | { status: 'closed' };
 
-/** One dispatched SSE event: `message` (unnamed), `snapshot`, or the server's `error` frame. */
+/**
+ * One dispatched SSE event: `message` (unnamed), `snapshot`, `deleted`, the server's `error`
+ * frame, or a `notice` of the private stream, named `name`.
+ */
 export interface Frame {
-  type: 'message' | 'snapshot' | 'error' | 'deleted';
+  type: 'message' | 'snapshot' | 'error' | 'deleted' | 'notice';
   data: string;
   lastEventId: string;
+  /** The event's name, for a `notice`. */
+  name?: string;
 }
 
 export interface ConnectionOptions {
@@ -58,6 +63,8 @@ export interface ConnectionOptions {
    * (HEARTBEAT_STYLE `both` or `data`, the default); use about 2.5 × HEARTBEAT_MS. Default: off.
    */
   idleTimeoutMs?: number;
+  /** Named events to pass on as `notice` frames (a private stream's notices). */
+  notices?: readonly string[];
 }
 
 interface ConnectionEvents {
@@ -156,6 +163,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     es.addEventListener(DELETED_EVENT, (event: { data: string; lastEventId?: string }) =>
       this.frame(es, 'deleted', event),
     );
+    for (const name of this.options.notices ?? []) {
+      es.addEventListener(name, (event: { data: string; lastEventId?: string }) =>
+        this.frame(es, 'notice', event, name),
+      );
+    }
     es.addEventListener('error', (event: { data?: unknown; lastEventId?: string }) => {
       if (es !== this.es) return;
       // A named `error` event from the server carries data; the EventSource's own error does not.
@@ -179,14 +191,21 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.idleTimer = setTimeout(() => this.onError(), timeout);
   }
 
-  private frame(es: EventSourceLike, type: Frame['type'], event: { data: string; lastEventId?: string }): void {
+  private frame(
+    es: EventSourceLike,
+    type: Frame['type'],
+    event: { data: string; lastEventId?: string },
+    name?: string,
+  ): void {
     if (es !== this.es) return;
     if (type === 'error') {
       // The server is ending this stream because it failed: do not count it as healthy.
       clearTimeout(this.stableTimer);
     }
     this.armIdleTimer();
-    this.emit('frame', { type, data: event.data, lastEventId: event.lastEventId ?? '' });
+    const frame: Frame = { type, data: event.data, lastEventId: event.lastEventId ?? '' };
+    if (name !== undefined) frame.name = name;
+    this.emit('frame', frame);
   }
 
   private onError(): void {

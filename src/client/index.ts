@@ -10,6 +10,7 @@ export {
   type SeatEvent,
   type SnapshotEvent,
   type ResyncEvent,
+  type NoticeEvent,
 } from './seatstream-client.js';
 export { SeatApi, DEMO_CHECKOUT_PATH, type SeatApiOptions } from './seat-api.js';
 export {
@@ -28,6 +29,12 @@ export { Backoff, type BackoffOptions } from './backoff.js';
 export { Emitter, type Listener } from './emitter.js';
 export { parseEventId, formatEventId, isNotNewer, type EventId } from '../protocol/event-id.js';
 export { formatCursor } from '../protocol/cursor.js';
+export {
+  HOLD_NOTICE_EVENTS,
+  NOTICES_CURSOR_LABEL,
+  type HoldNoticeEvent,
+  type HoldNoticeData,
+} from '../protocol/notices.js';
 export {
   SeatstreamError,
   ApiError,

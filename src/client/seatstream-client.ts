@@ -4,6 +4,12 @@ import { Emitter } from './emitter.js';
 import { SeatstreamError, StreamError } from './errors.js';
 import { formatCursor } from '../protocol/cursor.js';
 import { type EventId, formatEventId, parseEventId } from '../protocol/event-id.js';
+import {
+  HOLD_NOTICE_EVENTS,
+  type HoldNoticeData,
+  type HoldNoticeEvent,
+  NOTICES_CURSOR_LABEL,
+} from '../protocol/notices.js';
 import { SeatApi } from './seat-api.js';
 import { ScheduleSeatMap, type SeatChange } from './seat-map.js';
 import {
@@ -47,6 +53,14 @@ export interface SeatstreamClientOptions {
   watchNetwork?: boolean;
   /** Reconnect when the stream is silent this long (no event, no data heartbeat); ~2.5 × HEARTBEAT_MS. Default: off. */
   idleTimeoutMs?: number;
+  /**
+   * Also follow my private stream on the same connection (`notice` events: my holds about to
+   * expire, expired, reserved or released, and the service's messages). Needs an identity: the
+   * session cookie, or the token, which then travels in the stream's URL. Default false.
+   */
+  notifications?: boolean;
+  /** Names of the service's own notices to listen for, besides `message`. */
+  noticeEvents?: readonly string[];
 }
 
 /** A seat event of the stream, applied in id order, each once. */
@@ -63,6 +77,15 @@ export interface SnapshotEvent {
   eventId: string;
   seats: readonly SeatView[];
 }
+
+/**
+ * A notice of my private stream, each once: seatstream's about my holds (`hold-expiring`,
+ * `hold-expired`, `reserved`, `released`, with `HoldNoticeData`), or one the service sent
+ * (`message`, or a name of `noticeEvents`) with whatever JSON it sent.
+ */
+export type NoticeEvent =
+  | { event: HoldNoticeEvent; data: HoldNoticeData; eventId: string }
+  | { event: string; data: unknown; eventId: string };
 
 /** The map could not be continued from the stream (a gap, another epoch): the client reconnects to repair it. */
 export interface ResyncEvent {
@@ -83,6 +106,10 @@ export interface ClientEvents {
   resync: ResyncEvent;
   /** The service deleted a schedule this client follows: the client has closed (see docs/client.md). */
   deleted: { scheduleId: number };
+  /** A notice of my private stream (with `notifications`). */
+  notice: NoticeEvent;
+  /** The service ended my streams (`DELETE /api/users/:userId/streams`): the client has closed. */
+  'streams-ended': { userId: string };
   /** The server ended a stream with an error, or a background sync failed. */
   error: SeatstreamError;
 }
@@ -96,6 +123,8 @@ export interface ClientStats {
   duplicates: number;
   heartbeats: number;
   resyncs: number;
+  /** Notices of my private stream handed out. */
+  notices: number;
 }
 
 /**
@@ -118,7 +147,10 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
   private readonly maps = new Map<number, ScheduleSeatMap>();
   private readonly connection: Connection;
   private readonly trackMine: boolean;
-  private readonly counters = { snapshots: 0, events: 0, duplicates: 0, heartbeats: 0, resyncs: 0 };
+  private readonly notifications: boolean;
+  /** The last notice of my private stream handed out. */
+  private noticeId: EventId | undefined;
+  private readonly counters = { snapshots: 0, events: 0, duplicates: 0, heartbeats: 0, resyncs: 0, notices: 0 };
 
   constructor(options: SeatstreamClientOptions) {
     super();
@@ -133,6 +165,7 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
     this.scheduleIds = ids;
     for (const id of ids) this.maps.set(id, new ScheduleSeatMap(id));
     this.trackMine = options.trackMine ?? true;
+    this.notifications = options.notifications ?? false;
     this.api = new SeatApi({
       ...(options.baseUrl !== undefined && { baseUrl: options.baseUrl }),
       ...(options.fetch && { fetch: options.fetch }),
@@ -155,6 +188,7 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
       ...(options.stableAfterMs !== undefined && { stableAfterMs: options.stableAfterMs }),
       ...(options.watchNetwork !== undefined && { watchNetwork: options.watchNetwork }),
       ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
+      ...(this.notifications && { notices: [...HOLD_NOTICE_EVENTS, ...(options.noticeEvents ?? [])] }),
     });
     this.connection.on('state', (state) => this.emit('state', state));
     this.connection.on('frame', (frame) => this.onFrame(frame));
@@ -253,8 +287,9 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
 
   /** The URL a new connection opens: resume from what was applied, snapshots for the rest. */
   streamUrl(): string {
-    const positions: Array<[number, EventId]> = [];
+    const positions: Array<[number | string, EventId]> = [];
     for (const [id, map] of this.maps) if (map.eventId) positions.push([id, map.eventId]);
+    if (this.notifications) return this.multiUrl(positions);
     if (this.scheduleIds.length === 1) {
       const path = `/api/schedules/${this.scheduleIds[0]}/seats/events`;
       const at = positions[0];
@@ -262,13 +297,21 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
         at ? `${path}?lastEventId=${encodeURIComponent(formatEventId(at[1]))}` : `${path}?snapshot=true`,
       );
     }
-    const path = `/api/events?schedules=${this.scheduleIds.join(',')}`;
-    // Schedules missing from the cursor start with a snapshot.
-    return this.api.url(
-      positions.length > 0
-        ? `${path}&lastEventId=${encodeURIComponent(formatCursor(positions))}`
-        : `${path}&snapshot=true`,
-    );
+    return this.multiUrl(positions);
+  }
+
+  /** The multi-schedule route (with my notices, if asked): schedules missing from the cursor start with a snapshot. */
+  private multiUrl(positions: Array<[number | string, EventId]>): string {
+    let path = `/api/events?schedules=${this.scheduleIds.join(',')}`;
+    if (this.notifications) {
+      path += '&notifications=true';
+      if (this.noticeId) positions.push([NOTICES_CURSOR_LABEL, this.noticeId]);
+      // An EventSource sends no Authorization header; without a token the cookie names me.
+      if (this.api.token) path += `&access_token=${encodeURIComponent(this.api.token)}`;
+    }
+    const resume = positions.some(([label]) => label !== NOTICES_CURSOR_LABEL);
+    if (positions.length > 0) path += `&lastEventId=${encodeURIComponent(formatCursor(positions))}`;
+    return this.api.url(resume ? path : `${path}&snapshot=true`);
   }
 
   private async mutate(
@@ -286,8 +329,15 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
   }
 
   private onFrame(frame: Frame): void {
+    if (frame.type === 'notice') {
+      this.onNotice(frame.name!, frame);
+      return;
+    }
     const data = parseJson(frame.data);
-    if (!data) return;
+    if (!data) {
+      if (this.notifications && frame.type === 'message') this.onNotice('message', frame);
+      return;
+    }
     if (frame.type === 'error') {
       this.emit(
         'error',
@@ -300,9 +350,11 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
       return;
     }
     if (frame.type === 'deleted') {
-      // The server ends the whole connection after it: reconnecting would only meet a 404.
+      // The server ends the whole connection after it: reconnecting would only meet a 404, or
+      // (my streams ended by the service) be refused or ended again.
       this.connection.close();
-      this.emit('deleted', { scheduleId: Number(data.scheduleId) });
+      if (typeof data.userId === 'string') this.emit('streams-ended', { userId: data.userId });
+      else this.emit('deleted', { scheduleId: Number(data.scheduleId) });
       return;
     }
     if (data.isHeartbeat === true) {
@@ -313,7 +365,11 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
     const event = data as unknown as SeatEventData;
     const map = this.maps.get(event.scheduleId);
     const id = parseEventId(frame.lastEventId);
-    if (!map || !id || !Number.isSafeInteger(event.scheduleSeatId) || !isSeatStatus(event.status)) return;
+    if (!map || !id || !Number.isSafeInteger(event.scheduleSeatId) || !isSeatStatus(event.status)) {
+      // Unnamed and no seat event: on a connection with my notices, the service's `message`.
+      if (this.notifications) this.onNotice('message', frame);
+      return;
+    }
     const outcome = map.applyEvent(id, event);
     switch (outcome.kind) {
       case 'applied':
@@ -336,6 +392,26 @@ export class SeatstreamClient extends Emitter<ClientEvents> {
         // A new connection resumes from the map's id (or gets a snapshot): the missing events come back.
         this.connection.restart();
     }
+  }
+
+  /** A notice of my private stream, once: one at or before the last handed out is a replay. */
+  private onNotice(name: string, frame: Frame): void {
+    const id = parseEventId(frame.lastEventId);
+    if (!id) return;
+    const last = this.noticeId;
+    if (last && last.epoch === id.epoch && id.offset <= last.offset) {
+      this.counters.duplicates++;
+      return;
+    }
+    this.noticeId = id;
+    let data: unknown = frame.data;
+    try {
+      data = JSON.parse(frame.data);
+    } catch {
+      // Not JSON: handed out as the text it is.
+    }
+    this.counters.notices++;
+    this.emit('notice', { event: name, data, eventId: frame.lastEventId });
   }
 
   private onSnapshot(frame: Frame, data: SnapshotData): void {

@@ -13,7 +13,7 @@ import type { Backend } from '../backends/backend.js';
 import { createBackend } from '../backends/create-backend.js';
 import type { Config } from '../config.js';
 import { TopicHub } from '../hub/topic-hub.js';
-import { isUserTopic } from '../hub/user-topic.js';
+import { encodeNotice, isUserTopic, userTopic } from '../hub/user-topic.js';
 import { SeatHoldService } from '../seats/seat-hold-service.js';
 import { encodeSnapshot } from '../protocol/seat-events.js';
 import { publicSeat, scheduleIdOfTopic } from '../seats/seat-events.js';
@@ -93,6 +93,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sweepMs: config.holdSweepMs,
     ...(options.clock && { clock: options.clock }),
     onSweepError: (error) => app.log.warn({ err: error }, 'hold expiry sweep failed; retrying'),
+    warnBeforeMs: config.holdWarningMs,
+    // Holders hear of their holds on their private streams (user topics of the same bus).
+    notify: (userId, event, data) => backend.bus.append(userTopic(userId), encodeNotice(event, JSON.stringify(data))),
+    onNoticeError: (error) => app.log.warn({ err: error }, 'a hold notice could not be delivered'),
   });
   const hub = new TopicHub({
     bus: backend.bus,
@@ -117,7 +121,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await registerSecurityHeaders(app);
   await registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
-  await app.register(FastifySSEPlugin, { retryDelay: config.sseRetryMs });
+  // The adapter writes the `retry:` hint itself, on a block with data (protocol/sse-frames.ts).
+  await app.register(FastifySSEPlugin, { retryDelay: false });
   // The service is never throttled by the buyers' limits (its checkout sends from one address).
   const isService = async (request: FastifyRequest) =>
     (await auth.caller(request).catch(() => VIEWER)).role === 'service';

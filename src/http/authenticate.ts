@@ -82,6 +82,17 @@ export class Authenticator {
     throw new ApiError('UNAUTHORIZED', this.options.guests ? undefined : 'Sign in first');
   }
 
+  /**
+   * Whose private stream a request opens: the buyer its credential names (a stream may carry it
+   * as `?access_token=`); 401 without one, 403 for the service, which has none.
+   */
+  async streamOwner(request: FastifyRequest): Promise<string> {
+    const caller = await this.caller(request, { query: true });
+    if (caller.role === 'service') throw new ApiError('FORBIDDEN', 'The service has no private stream');
+    if (caller.role !== 'buyer') throw new ApiError('UNAUTHORIZED', 'A private stream needs an identity');
+    return caller.userId;
+  }
+
   /** The service's act (reserve, release any seat, schedules): 401 without identity, 403 for a buyer. */
   async service(request: FastifyRequest): Promise<void> {
     const { limits } = this.options;

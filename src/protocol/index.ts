@@ -5,6 +5,7 @@
 export * from './cursor.js';
 export * from './errors.js';
 export * from './event-id.js';
+export * from './notices.js';
 export * from './resume.js';
 export * from './seat-events.js';
 export * from './sse-frames.js';

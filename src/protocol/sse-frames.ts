@@ -44,8 +44,28 @@ export function cursorFrame(token: string): string {
   return `id: ${token}\nevent: ${CURSOR_EVENT}\ndata: ${token}\n\n`;
 }
 
-export function retryFrame(ms: number): string {
-  return `retry: ${Math.round(ms)}\n\n`;
+/**
+ * How long a client waits before it reconnects. A `retry:` line rides on a block with data: on its
+ * own it makes `@microsoft/fetch-event-source` hand `onmessage` an empty message. A stream gets
+ * it in its first block with data (`withRetry`) and on the data heartbeat that ends it (this),
+ * a message every client already skips.
+ */
+export function retryFrame(ms: number, at: Date): string {
+  return `retry: ${Math.round(ms)}\n${heartbeatFrame('data', at)}`;
+}
+
+/** `frames` with a `retry:` line in its first block that carries data; undefined when none does. */
+export function withRetry(frames: string, ms: number): string | undefined {
+  for (let start = 0; start < frames.length; ) {
+    const end = frames.indexOf('\n\n', start);
+    const block = frames.slice(start, end < 0 ? frames.length : end);
+    if (block.startsWith('data:') || block.includes('\ndata:')) {
+      return `${frames.slice(0, start)}retry: ${Math.round(ms)}\n${frames.slice(start)}`;
+    }
+    if (end < 0) return undefined;
+    start = end + 2;
+  }
+  return undefined;
 }
 
 export function errorFrame(body: { error: string; message: string }): string {

@@ -1,4 +1,5 @@
 import { formatEventId } from '../protocol/event-id.js';
+import { groupHoldNotices, type HolderNotice, type NotifyHolder, releasedNotices } from './hold-notices.js';
 import type { Layout, ScheduleState, SeatState, SeatStatus } from './seat.js';
 import type { ImportResult, MutationResult, ScheduleSummary, SeatStore } from './seat-store.js';
 
@@ -16,6 +17,15 @@ export interface SeatHoldOptions {
   clock?: () => number;
   /** Told about a sweep that failed (say, Redis unreachable); the next sweep tries again. */
   onSweepError?: (error: unknown) => void;
+  /**
+   * Tells holders about their holds (hold-expiring, hold-expired, reserved, released); without
+   * it nothing is told. A notice that cannot be delivered is lost, never the seat change.
+   */
+  notify?: NotifyHolder;
+  /** A holder is warned this long before the hold expires (by the sweep); 0 (the default) = never. */
+  warnBeforeMs?: number;
+  /** Told about a notice that could not be delivered. */
+  onNoticeError?: (error: unknown) => void;
 }
 
 /** What a hold knows of the caller beyond its user id. */
@@ -121,18 +131,44 @@ export class SeatHoldService {
     orderId: string,
   ): Promise<SeatChange> {
     const command = { scheduleId, userId, seatIds, orderId, now: this.clock(), cooldownMs: this.cooldownMs };
-    return change(scheduleId, 'RESERVED', await this.store.reserveOrder(command));
+    const result = await this.store.reserveOrder(command);
+    // A retried order wrote nothing, and was told already.
+    if (result.events > 0) {
+      const sorted = [...seatIds].sort((a, b) => a - b);
+      await this.tell([{ userId, event: 'reserved', data: { scheduleId, seatIds: sorted, orderId } }]);
+    }
+    return change(scheduleId, 'RESERVED', result);
   }
 
   /** The service frees held or reserved seats of anyone (a cancelled payment, a refund); no cool-down. */
   async releaseAny(scheduleId: number, seatIds: readonly number[]): Promise<SeatChange> {
     const command = { scheduleId, seatIds, now: this.clock(), cooldownMs: this.cooldownMs };
-    return change(scheduleId, 'AVAILABLE', await this.store.releaseAny(command));
+    const result = await this.store.releaseAny(command);
+    await this.tell(releasedNotices(scheduleId, seatIds, result.holders));
+    return change(scheduleId, 'AVAILABLE', result);
   }
 
-  /** Expires due holds now; the sweeper calls it, tests may too. */
-  expireDue(): Promise<number> {
-    return this.store.expireDue(this.clock(), this.cooldownMs);
+  /**
+   * Expires due holds now, then tells holders of the holds that expired (here or in any mutation,
+   * on any instance) and warns those about to expire; the sweeper calls it, tests may too.
+   * Returns how many seats it freed.
+   */
+  async expireDue(): Promise<number> {
+    const freed = await this.store.expireDue(this.clock(), this.cooldownMs);
+    const notices = await this.store.takeHoldNotices(this.clock(), this.options.warnBeforeMs ?? 0);
+    await this.tell(groupHoldNotices(notices));
+    return freed;
+  }
+
+  /** Delivers notices; one that fails is reported and dropped: the seats changed already. */
+  private async tell(notices: readonly HolderNotice[]): Promise<void> {
+    const { notify } = this.options;
+    if (!notify) return;
+    await Promise.all(
+      notices.map(({ userId, event, data }) =>
+        notify(userId, event, data).catch((error: unknown) => this.options.onNoticeError?.(error)),
+      ),
+    );
   }
 
   start(): void {

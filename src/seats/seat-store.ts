@@ -90,6 +90,22 @@ export interface MutationResult {
   readonly events: number;
 }
 
+/** What `releaseAny` did, and whose seats it took. */
+export interface ReleaseAnyResult extends MutationResult {
+  /** Each requested seat's holder before the release, in request order (undefined: imported). */
+  readonly holders: readonly (string | undefined)[];
+}
+
+/** A hold its holder should hear about: it expired, or it is about to. */
+export interface HoldNotice {
+  readonly kind: 'expired' | 'expiring';
+  readonly scheduleId: number;
+  readonly seatId: number;
+  readonly holder: string;
+  /** Epoch ms the hold expires (or expired). */
+  readonly expiresAt: number;
+}
+
 /**
  * Where seats live. Contract, for every implementation:
  * - A mutation checks every requested seat first and changes nothing when any check fails
@@ -140,6 +156,13 @@ export interface MutationResult {
  *   and every live listener of its topic, on every instance, gets the deletion as a bus event
  *   whose data is `DELETED_EVENT` (offset 0, never stored, never resumed from). A schedule
  *   created again under the same id never resumes an id of the deleted one.
+ * - `takeHoldNotices(now, warnBeforeMs)`: each notice once, across instances: `expired` for every
+ *   hold that expired (by `expireDue` or by any mutation) since the last call, kept in the same
+ *   step as the expiry so that none goes untold (a bounded outbox: past 10,000 waiting in one
+ *   schedule, the oldest are dropped); `expiring` for every hold still held whose expiry lies
+ *   within `now + warnBeforeMs` (0: none) and that was not announced as expiring before. A hold
+ *   that ends otherwise (released, reserved, imported) brings none; a deleted schedule's waiting
+ *   notices go with it.
  */
 export interface SeatStore {
   /** Idempotent for the same layout; SeatError LAYOUT_CONFLICT for another. */
@@ -153,12 +176,14 @@ export interface SeatStore {
   /** The service reserves the user's held seats for an order; idempotent per order id. */
   reserveOrder(command: ReserveOrderCommand): Promise<MutationResult>;
   /** The service frees held or reserved seats of anyone; no cool-down. */
-  releaseAny(command: ReleaseAnyCommand): Promise<MutationResult>;
+  releaseAny(command: ReleaseAnyCommand): Promise<ReleaseAnyResult>;
   /**
    * Expires every hold due at `now` in every schedule, starting each one's cool-down of
    * `cooldownMs`; returns how many seats it freed.
    */
   expireDue(now: number, cooldownMs?: number): Promise<number>;
+  /** The notices due to holders: expired holds and holds about to expire; see the contract above. */
+  takeHoldNotices(now: number, warnBeforeMs: number): Promise<HoldNotice[]>;
   /** Creates or restores a schedule with seats RESERVED; see the contract above. */
   importSchedule(command: ImportCommand): Promise<ImportResult>;
   /** Every schedule, sorted by id. */

@@ -145,8 +145,11 @@ describe.skipIf(!enabled)('Redis', () => {
       await b.store.reserveOrder({ scheduleId: 3, userId: 'alice', seatIds: [1], orderId: 'o-1', now: T0 });
       await b.store.release({ scheduleId: 3, userId: 'alice', seatIds: [2], now: T0, cooldownMs: 60_000 });
       await b.store.hold({ ...hold, userId: 'bob', seatIds: [3] });
+      await b.store.hold({ ...hold, userId: 'carol', seatIds: [4], ttlMs: 1 });
+      await b.store.expireDue(T0 + 1); // carol's expiry waits in the outbox for its notice
       expect((await tagged(3)).map((k) => k.slice(`${prefix}{schedule:3}`.length))).toEqual([
         ':cooldown',
+        ':expired',
         ':expiry',
         ':held-by-address',
         ':held-by-user',
@@ -154,6 +157,7 @@ describe.skipIf(!enabled)('Redis', () => {
         ':orders',
         ':seats',
         ':stream',
+        ':unwarned',
       ]);
       expect((await redis.smembers(`${prefix}schedules`)).sort()).toEqual(['3', '4']);
       await b.store.deleteSchedule(3);

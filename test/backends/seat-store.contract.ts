@@ -3,7 +3,7 @@ import type { BusEvent, EventBus } from '../../src/bus/event-bus.js';
 import { DELETED_EVENT } from '../../src/protocol/sse-frames.js';
 import { SeatError } from '../../src/seats/seat-error.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
-import type { SeatStore } from '../../src/seats/seat-store.js';
+import type { HoldNotice, SeatStore } from '../../src/seats/seat-store.js';
 
 export interface StoreFixture {
   store: SeatStore;
@@ -337,12 +337,43 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
       );
     });
 
+    it('tells each holder once of a hold about to expire and of one that expired, however it expired', async () => {
+      const W = 20_000;
+      await store.hold(holdCmd('alice', [1, 2]));
+      await store.hold(holdCmd('bob|x', [3], T0 + 30_000)); // a holder may contain the separator
+      await store.hold(holdCmd('carol', [4]));
+      await store.release(cmd('carol', [4], T0 + 1)); // ended otherwise: never announced
+      expect(await store.takeHoldNotices(T0 + TTL - W - 1, W)).toEqual([]);
+      const warned = await store.takeHoldNotices(T0 + TTL - W, W);
+      expect(sorted(warned)).toEqual([
+        { kind: 'expiring', scheduleId: S, seatId: 1, holder: 'alice', expiresAt: T0 + TTL },
+        { kind: 'expiring', scheduleId: S, seatId: 2, holder: 'alice', expiresAt: T0 + TTL },
+      ]);
+      expect(await store.takeHoldNotices(T0 + TTL - 1, W)).toEqual([]); // each once
+      // Alice's hold expires through another buyer's mutation, bob's through the sweep.
+      await store.hold(holdCmd('dave', [5], T0 + TTL));
+      expect(await store.expireDue(T0 + 30_000 + TTL)).toBe(1);
+      const told = await store.takeHoldNotices(T0 + 30_000 + TTL, 0);
+      expect(sorted(told)).toEqual([
+        { kind: 'expired', scheduleId: S, seatId: 1, holder: 'alice', expiresAt: T0 + TTL },
+        { kind: 'expired', scheduleId: S, seatId: 2, holder: 'alice', expiresAt: T0 + TTL },
+        { kind: 'expired', scheduleId: S, seatId: 3, holder: 'bob|x', expiresAt: T0 + 30_000 + TTL },
+      ]);
+      // Bob was never warned (no call looked that far ahead), and is not warned after the fact.
+      expect(await store.takeHoldNotices(T0 + 2 * TTL - W, W)).toEqual([
+        { kind: 'expiring', scheduleId: S, seatId: 5, holder: 'dave', expiresAt: T0 + 2 * TTL },
+      ]);
+      await store.deleteSchedule(S);
+      expect(await store.takeHoldNotices(T0 + 3 * TTL, W)).toEqual([]);
+    });
+
     it('releases held and reserved seats of anyone for the service, and forgets their order', async () => {
       await store.hold(holdCmd('alice', [1, 2]));
       await store.hold(holdCmd('bob', [3]));
       await store.reserveOrder({ ...cmd('alice', [1, 2]), orderId: 'order-1' });
       const released = await store.releaseAny({ scheduleId: S, seatIds: [3, 1], now: T0 + 1_000 });
       expect(released.events).toBe(2);
+      expect(released.holders).toEqual(['bob', 'alice']); // whose they were, to tell them
       expect(released.seats).toEqual([
         { id: 3, row: 'A', number: 3, status: 'AVAILABLE' },
         { id: 1, row: 'A', number: 1, status: 'AVAILABLE' },
@@ -530,6 +561,10 @@ export function describeSeatStoreContract(name: string, create: () => Promise<St
       expect((await bus.head(topic)).epoch).not.toBe(before.epoch);
     });
   });
+}
+
+function sorted(notices: HoldNotice[]): HoldNotice[] {
+  return [...notices].sort((a, b) => a.kind.localeCompare(b.kind) || a.seatId - b.seatId);
 }
 
 async function eventually(check: () => void): Promise<void> {

@@ -12,6 +12,7 @@ import {
   type ConnectionState,
   type SeatstreamClientOptions,
 } from '../../src/client/index.js';
+import { userTopic } from '../../src/hub/user-topic.js';
 import { freePort } from '../support/redis-server.js';
 import {
   eventually,
@@ -19,8 +20,10 @@ import {
   hold,
   newGuest,
   post,
+  postWithToken,
   release,
   startServer,
+  subscribed,
   type Guest,
   type TestServer,
 } from '../support/server.js';
@@ -476,5 +479,49 @@ describe('a schedule the service deletes', () => {
     expect(await deleted).toEqual({ scheduleId: 2 });
     expect(c.state.status).toBe('closed');
     expect(c.stats.connections).toBe(1);
+  });
+});
+
+describe('my notices on the same connection (notifications: true)', () => {
+  it('hands out my notices once each across a resumed stream; the service ending my streams closes it', async () => {
+    const s = await server({ sseMaxLifetimeMs: 1000 });
+    const c = client(s.url, { notifications: true, noticeEvents: ['news'], backoff: { baseMs: 200 } });
+    const notices: Array<[string, unknown]> = [];
+    c.on('notice', (n) => notices.push([n.event, n.data]));
+    const me = await c.startSession();
+    c.connect();
+    await eventually(() => expect(c.loaded()).toBe(true));
+    expect(c.streamUrl()).toContain('notifications=true');
+    const send = (body: unknown) => postWithToken(s.url, `/api/users/${me.userId}/notifications`, body, ADMIN);
+    await subscribed(s, userTopic(me.userId));
+    await c.hold([4]);
+    await send({ data: { text: 'hello' } });
+    await eventually(() => expect(notices).toHaveLength(1));
+    const reserve = await postWithToken(
+      s.url,
+      '/api/schedules/1/seats/reserve',
+      { userId: me.userId, seatIds: [4], orderId: 'o-1' },
+      ADMIN,
+    );
+    expect(reserve.status).toBe(200);
+    await eventually(() => expect(c.stats.connections).toBe(2), 4000); // the stream ended; a new one resumed
+    await send({ event: 'news', data: 3 });
+    await eventually(() => expect(notices).toHaveLength(3));
+    expect(notices).toEqual([
+      ['message', { text: 'hello' }],
+      ['reserved', { scheduleId: 1, seatIds: [4], orderId: 'o-1' }],
+      ['news', 3],
+    ]);
+    expect(c.stats).toMatchObject({ notices: 3, duplicates: 0 });
+    expect(decodeURIComponent(c.streamUrl())).toMatch(/lastEventId=1:\d+@\w+,u:3@\w+/);
+
+    const ended = new Promise<{ userId: string }>((resolve) => c.on('streams-ended', resolve));
+    const answer = await fetch(`${s.url}/api/users/${me.userId}/streams`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(answer.status).toBe(204);
+    expect(await ended).toEqual({ userId: me.userId });
+    expect(c.state.status).toBe('closed');
   });
 });

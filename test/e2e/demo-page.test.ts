@@ -289,6 +289,52 @@ describe.skipIf(!enabled)('demo page in Chromium', () => {
     expect(csp).toEqual([]);
   });
 
+  it('warns with a countdown before my hold expires, then says it expired; a checkout says reserved', {
+    timeout: 40_000,
+  }, async () => {
+    // Holds of 4 s, announced 3 s ahead, swept every 100 ms.
+    const short = await startServer({ heartbeatMs: 500, holdTtlMs: 4_000, holdWarningMs: 3_000, holdSweepMs: 100 });
+    try {
+      const { page: p, errors, csp } = await page();
+      await openDemo(p, `${short.url}/`, 200);
+      await p.click('[data-seat-id="40"]');
+      const warning = await p.waitForFunction(
+        () => {
+          const line = document.getElementById('hold-warning')!;
+          return !line.hidden && line.textContent ? line.textContent : undefined;
+        },
+        undefined,
+        { timeout: 5_000 },
+      );
+      expect(await warning.jsonValue()).toMatch(/^Your hold on B20 expires in 0:0[1-3] — reserve now\.$/);
+      const expired = await errorToast(p, /expired/);
+      expect(expired).toBe('Your hold on B20 expired; the seats are free again.');
+      expect(await p.isHidden('#hold-warning')).toBe(true);
+      await expect.poll(() => seatColour(p, 40)).toBe(COLOURS.AVAILABLE);
+
+      await p.click('[data-seat-id="41"]');
+      await expect
+        .poll(async () => (await p.getAttribute('[data-seat-id="41"]', 'class'))?.includes('mine'))
+        .toBe(true);
+      // The checkout's answer and the `reserved` notice both raise a toast, in either order: the
+      // notice is read from the page's client instead.
+      await p.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { __notices: string[] }).__notices = seen;
+        window.seatstream.on('notice', (n) => seen.push(`${n.event} ${JSON.stringify(n.data)}`));
+      });
+      await p.click('#reserve');
+      await expect
+        .poll(() => p.evaluate(() => (window as unknown as { __notices: string[] }).__notices), { timeout: 5_000 })
+        .toEqual([expect.stringMatching(/^reserved \{"scheduleId":1,"seatIds":\[41\],"orderId":"[^"]+"\}$/)]);
+      console.log(`e2e hold notices as the page shows them: "${await warning.jsonValue()}" | "${expired}"`);
+      expect(errors).toEqual([]);
+      expect(csp).toEqual([]);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('refusals a buyer meets say what to do: cool-down, per-address limit, rate limit (CSP intact)', async () => {
     // A server of its own with the limits on that the suite's shared one has off.
     const limited = await startServer({

@@ -65,6 +65,7 @@ describe('stream lifecycle', () => {
       expect(hub.subscriberCount(topic)).toBe(1);
       await shortest.waitForEnd();
       expect(shortest.retries.at(-1)).toBe(2_500);
+      expect(shortest.bareRetries).toBe(0); // the hint rides on a data heartbeat
       expect(longest.ended).toBe(false);
       vi.advanceTimersByTime(1_999);
       expect(hub.subscriberCount(topic)).toBe(1);

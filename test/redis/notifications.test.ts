@@ -3,7 +3,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { userTopic } from '../../src/hub/user-topic.js';
 import { redisTestsEnabled } from '../support/redis-server.js';
 import { SseClient } from '../support/sse-client.js';
-import { eventually, newGuest, postWithToken, startServer, subscribed, type TestServer } from '../support/server.js';
+import type { Config } from '../../src/config.js';
+import {
+  eventually,
+  newGuest,
+  post,
+  postWithToken,
+  startServer,
+  subscribed,
+  type TestServer,
+} from '../support/server.js';
 import { suiteRedis } from '../support/suite-redis.js';
 
 const enabled = redisTestsEnabled('private notification streams over Redis');
@@ -18,7 +27,7 @@ describe.skipIf(!enabled)('private notification streams on two instances over Re
     instances = [];
   });
 
-  async function two(): Promise<TestServer[]> {
+  async function two(overrides: Partial<Config> = {}): Promise<TestServer[]> {
     const prefix = redis.prefix('notify');
     for (let i = 0; i < 2; i++) {
       instances.push(
@@ -28,11 +37,34 @@ describe.skipIf(!enabled)('private notification streams on two instances over Re
           sessionSecret: SECRET,
           adminToken: ADMIN,
           heartbeatStyle: 'comment',
+          ...overrides,
         }),
       );
     }
     return instances;
   }
+
+  it('warns of a short hold before it expires, then tells it expired: once each, with two sweepers', async () => {
+    // Both instances sweep every 25 ms; the hold lives 900 ms and is announced 600 ms ahead.
+    const [one, other] = await two({ holdTtlMs: 900, holdWarningMs: 600, holdSweepMs: 25 });
+    const alice = await newGuest(one!.url);
+    const stream = await SseClient.connect(`${other!.url}/api/notifications/events`, {
+      authorization: `Bearer ${alice.token}`,
+    });
+    await subscribed(other!, userTopic(alice.userId));
+    const held = await post(one!.url, '/api/schedules/1/seats/hold', { seatIds: [8, 7] }, alice);
+    expect(held.status).toBe(200);
+    await stream.waitFor((c) => c.events.some((e) => e.event === 'hold-expired'), 5_000, 'hold-expired');
+    // A sentinel after the expiry: any repeat from the other sweeper would have come before it.
+    await postWithToken(one!.url, `/api/users/${alice.userId}/notifications`, { data: 'end' }, ADMIN);
+    await stream.waitFor((c) => c.events.some((e) => e.data === '"end"'), 5_000, 'sentinel');
+    const told = stream.events.filter((e) => e.event !== 'connected' && e.data !== '"end"');
+    const data = { scheduleId: 1, seatIds: [7, 8], expiresAt: held.body.expiresAt };
+    expect(told.map((e) => [e.event, JSON.parse(e.data)])).toEqual([
+      ['hold-expiring', data],
+      ['hold-expired', data],
+    ]);
+  });
 
   it('delivers a notice to two tabs on two instances, in order; resumes; DELETE ends both', async () => {
     const [one, other] = await two();
@@ -44,7 +76,7 @@ describe.skipIf(!enabled)('private notification streams on two instances over Re
     // The second tab is a real EventSource (as a browser), with the token in the query.
     const received: Array<{ type: string; id: string; data: string; at: number }> = [];
     const tab2 = new EventSource(`${other!.url}/api/notifications/events?access_token=${alice.token}`);
-    for (const type of ['connected', 'message', 'hold-expired', 'deleted']) {
+    for (const type of ['connected', 'message', 'order-paid', 'deleted']) {
       tab2.addEventListener(type, (e) =>
         received.push({ type, id: e.lastEventId, data: e.data, at: performance.now() }),
       );
@@ -60,7 +92,7 @@ describe.skipIf(!enabled)('private notification streams on two instances over Re
     const first = await postWithToken(
       other!.url,
       `/api/users/${alice.userId}/notifications`,
-      { event: 'hold-expired', data: { seatIds: [7] } },
+      { event: 'order-paid', data: { seatIds: [7] } },
       ADMIN,
     );
     expect(first.status).toBe(202);
@@ -77,7 +109,7 @@ describe.skipIf(!enabled)('private notification streams on two instances over Re
     await tab1.waitFor((c) => c.events.length >= 3, 5_000, 'second notice');
     await eventually(() => expect(received.length).toBeGreaterThanOrEqual(3));
     const expected = [
-      ['hold-expired', first.body.eventId, '{"seatIds":[7]}'],
+      ['order-paid', first.body.eventId, '{"seatIds":[7]}'],
       ['message', second.body.eventId, '2'],
     ];
     expect(tab1.events.slice(1).map((e) => [e.event, e.id, e.data])).toEqual(expected);
@@ -108,7 +140,9 @@ describe.skipIf(!enabled)('private notification streams on two instances over Re
     });
     expect(ended.status).toBe(204);
     await back.waitForEnd();
-    await eventually(() => expect(received.at(-1)?.type).toBe('deleted'));
+    // The stream's last block is the data heartbeat that carries its `retry:`.
+    const notices = () => received.filter((e) => !e.data.includes('"isHeartbeat":true'));
+    await eventually(() => expect(notices().at(-1)?.type).toBe('deleted'));
     tab2.close();
     expect(bobTab.ended).toBe(false);
     bobTab.close();

@@ -15,6 +15,8 @@ export class SseClient {
   readonly events: SseEvent[] = [];
   readonly comments: string[] = [];
   readonly retries: number[] = [];
+  /** Blocks whose `retry:` came without data (fetch-event-source hands those out as empty messages). */
+  bareRetries = 0;
   status = 0;
   headers: http.IncomingHttpHeaders = {};
   ended = false;
@@ -29,6 +31,7 @@ export class SseClient {
   private buffer = '';
   private pending: SseEvent = { id: undefined, event: 'message', data: '' };
   private dataLines: string[] = [];
+  private retryInBlock = false;
   private waiters = new Set<() => void>();
   private endedPromise!: Promise<void>;
 
@@ -65,6 +68,11 @@ export class SseClient {
   /** Message events only (what `onmessage` sees), parsed. */
   messages<T = any>(): T[] {
     return this.events.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data) as T);
+  }
+
+  /** Every event but the data heartbeats (a stream also ends with one, carrying its `retry:`). */
+  withoutHeartbeats(): SseEvent[] {
+    return this.events.filter((e) => !(e.event === 'message' && e.data.includes('"isHeartbeat":true')));
   }
 
   /** Seat events only: messages that are not heartbeats. */
@@ -131,7 +139,8 @@ export class SseClient {
       if (this.dataLines.length > 0) {
         this.received++;
         if (this.keep) this.events.push({ ...this.pending, id: this.lastEventId, data: this.dataLines.join('\n') });
-      }
+      } else if (this.retryInBlock) this.bareRetries++;
+      this.retryInBlock = false;
       this.dataLines = [];
       this.pending = { id: undefined, event: 'message', data: '' };
       return;
@@ -147,7 +156,10 @@ export class SseClient {
     if (field === 'data') this.dataLines.push(value);
     else if (field === 'event') this.pending.event = value;
     else if (field === 'id') this.lastEventId = value;
-    else if (field === 'retry') this.retries.push(Number(value));
+    else if (field === 'retry') {
+      this.retries.push(Number(value));
+      this.retryInBlock = true;
+    }
   }
 
   private notify(): void {

@@ -12,10 +12,12 @@ import { SeatError } from '../../seats/seat-error.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
 import type {
   HoldCommand,
+  HoldNotice,
   ImportCommand,
   ImportResult,
   MutationResult,
   ReleaseAnyCommand,
+  ReleaseAnyResult,
   ReserveOrderCommand,
   ScheduleSummary,
   SeatCommand,
@@ -51,7 +53,14 @@ interface Schedule {
   readonly orders: Map<string, string>;
   /** Seats RESERVED, kept by `commit`, for the list of schedules. */
   reserved: number;
+  /** Held seats whose holder was told the hold is about to expire. */
+  readonly warned: Set<MutableSeat>;
+  /** Holds that expired, oldest first, until `takeHoldNotices` tells their holders. */
+  expired: HoldNotice[];
 }
+
+/** Most expiries a schedule keeps for `takeHoldNotices`; past it the oldest go. */
+const MAX_EXPIRED = 10_000;
 
 type Change = readonly [MutableSeat, SeatStatus];
 
@@ -153,6 +162,8 @@ export class MemorySeatStore implements SeatStore {
       cooldowns: new Map(),
       orders: new Map(),
       reserved: 0,
+      warned: new Set(),
+      expired: [],
     };
     this.schedules.set(scheduleId, schedule);
     return schedule;
@@ -244,10 +255,11 @@ export class MemorySeatStore implements SeatStore {
     );
   }
 
-  async releaseAny(command: ReleaseAnyCommand): Promise<MutationResult> {
+  async releaseAny(command: ReleaseAnyCommand): Promise<ReleaseAnyResult> {
     const { schedule, seats } = this.begin(command);
     const available = seats.filter((s) => s.status === 'AVAILABLE');
     if (available.length > 0) throw new SeatError('NOT_HELD', ids(available));
+    const holders = seats.map((s) => s.holder);
     for (const seat of seats) {
       if (seat.status === 'HELD') this.unhold(schedule, seat);
       // Only if the order id still names this seat: a forgotten id may have been used again since.
@@ -255,12 +267,13 @@ export class MemorySeatStore implements SeatStore {
       if (order !== undefined && `,${order},`.includes(`,${seat.id},`)) schedule.orders.delete(seat.orderId!);
       free(seat);
     }
-    return this.commit(
+    const result = this.commit(
       schedule,
       seats,
       seats.map((s) => [s, 'AVAILABLE'] as const),
       command.now,
     );
+    return { ...result, holders };
   }
 
   async expireDue(now: number, cooldownMs = 0): Promise<number> {
@@ -270,6 +283,21 @@ export class MemorySeatStore implements SeatStore {
       freed += this.expire(schedule, now, cooldownMs);
     }
     return freed;
+  }
+
+  async takeHoldNotices(now: number, warnBeforeMs: number): Promise<HoldNotice[]> {
+    const notices: HoldNotice[] = [];
+    for (const schedule of this.schedules.values()) {
+      notices.push(...schedule.expired);
+      schedule.expired = [];
+      if (warnBeforeMs <= 0) continue;
+      for (const seat of schedule.held) {
+        if (seat.expiresAt! > now + warnBeforeMs || schedule.warned.has(seat)) continue;
+        schedule.warned.add(seat);
+        notices.push(notice('expiring', schedule, seat));
+      }
+    }
+    return notices;
   }
 
   async close(): Promise<void> {}
@@ -303,10 +331,12 @@ export class MemorySeatStore implements SeatStore {
     for (const seat of schedule.held) if (seat.expiresAt! <= now) due.push(seat);
     for (const seat of due) {
       const { holder, expiresAt } = seat;
+      schedule.expired.push(notice('expired', schedule, seat));
       this.unhold(schedule, seat);
       this.coolDown(schedule, seat, holder!, expiresAt! + cooldownMs, now);
       free(seat);
     }
+    if (schedule.expired.length > MAX_EXPIRED) schedule.expired.splice(0, schedule.expired.length - MAX_EXPIRED);
     if (due.length > 0)
       this.commit(
         schedule,
@@ -320,6 +350,7 @@ export class MemorySeatStore implements SeatStore {
   /** A HELD seat stops counting as held (its holder stays, for a reservation). */
   private unhold(schedule: Schedule, seat: MutableSeat): void {
     if (!schedule.held.delete(seat)) return;
+    schedule.warned.delete(seat);
     count(schedule.heldByUser, seat.holder!, -1);
     if (seat.address !== undefined) count(schedule.heldByAddress, seat.address, -1);
     seat.expiresAt = undefined;
@@ -362,6 +393,10 @@ function copy(seat: MutableSeat): SeatState {
     : expiresAt === undefined
       ? { id, row, number, status, holder }
       : { id, row, number, status, holder, expiresAt };
+}
+
+function notice(kind: HoldNotice['kind'], schedule: Schedule, seat: MutableSeat): HoldNotice {
+  return { kind, scheduleId: schedule.id, seatId: seat.id, holder: seat.holder!, expiresAt: seat.expiresAt! };
 }
 
 function sameLayout(a: Layout, b: Layout): boolean {

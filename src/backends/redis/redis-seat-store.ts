@@ -7,10 +7,12 @@ import { SeatError, type SeatErrorCode } from '../../seats/seat-error.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
 import type {
   HoldCommand,
+  HoldNotice,
   ImportCommand,
   ImportResult,
   MutationResult,
   ReleaseAnyCommand,
+  ReleaseAnyResult,
   ReserveOrderCommand,
   ScheduleSummary,
   SeatCommand,
@@ -35,7 +37,9 @@ interface Mutation {
  * of its topic, `{schedule:42}`, so the store runs unchanged on Redis Cluster: next to the bus's
  * `:meta` and `:stream`, `:seats` (a field per seat not available), `:expiry` (held seats by expiry),
  * `:cooldown` (`<seat>|<user>` by the end of its cool-down), `:held-by-user` and `:held-by-address`
- * (counts of held seats) and `:orders` (order id → its sorted seat ids); field formats in seats.lua.
+ * (counts of held seats), `:orders` (order id → its sorted seat ids), and for the holders' notices
+ * `:unwarned` (held seats not yet announced as expiring) and `:expired` (an outbox of expiries);
+ * field formats in seats.lua.
  * No script writes anything for a schedule that does not exist.
  */
 export class RedisSeatStore implements SeatStore {
@@ -157,8 +161,9 @@ export class RedisSeatStore implements SeatStore {
     return this.mutate('seatReserveOrder', command, [command.userId, encodeURIComponent(command.orderId)]);
   }
 
-  releaseAny(command: ReleaseAnyCommand): Promise<MutationResult> {
-    return this.mutate('seatReleaseAny', command, []);
+  async releaseAny(command: ReleaseAnyCommand): Promise<ReleaseAnyResult> {
+    const { result, rest } = await this.mutateWith('seatReleaseAny', command, []);
+    return { ...result, holders: rest.map((holder) => (holder === '' ? undefined : String(holder))) };
   }
 
   async expireDue(now: number, cooldownMs = 0): Promise<number> {
@@ -181,9 +186,31 @@ export class RedisSeatStore implements SeatStore {
     return freed;
   }
 
+  async takeHoldNotices(now: number, warnBeforeMs: number): Promise<HoldNotice[]> {
+    const scheduleIds = await this.ctx.run(() => this.client.smembers(this.holdsKey));
+    const horizon = warnBeforeMs > 0 ? now + warnBeforeMs : 0;
+    const notices: HoldNotice[] = [];
+    for (const id of scheduleIds) {
+      const scheduleId = Number(id);
+      const [expired, expiring] = (await this.call('seatNotices', scheduleId, now, 0, horizon)) as [string[], string[]];
+      for (const entry of expired) notices.push(toNotice('expired', scheduleId, entry));
+      for (const entry of expiring) notices.push(toNotice('expiring', scheduleId, entry));
+    }
+    return notices;
+  }
+
   async close(): Promise<void> {}
 
   private async mutate(script: string, command: Mutation, args: (string | number)[]): Promise<MutationResult> {
+    return (await this.mutateWith(script, command, args)).result;
+  }
+
+  /** A mutation's result, and what its script replied after the seats' fields. */
+  private async mutateWith(
+    script: string,
+    command: Mutation,
+    args: (string | number)[],
+  ): Promise<{ result: MutationResult; rest: Reply }> {
     const reply = (await this.call(
       script,
       command.scheduleId,
@@ -196,14 +223,15 @@ export class RedisSeatStore implements SeatStore {
     const [, offset, epoch, events, rows, cols, ...fields] = reply;
     const layout = { rows: Number(rows), seatsPerRow: Number(cols) };
     const eventId: EventId = { offset: Number(offset), epoch: String(epoch) };
-    return {
+    const result = {
       seats: command.seatIds.map((id, i) => toSeat(layout, id, String(fields[i] ?? ''))),
       eventId,
       events: Number(events),
     };
+    return { result, rest: fields.slice(command.seatIds.length) };
   }
 
-  /** Runs a seat script: KEYS[1..8] and ARGV[1..10] as seats.lua names them, then the script's own. */
+  /** Runs a seat script: KEYS[1..10] and ARGV[1..10] as seats.lua names them, then the script's own. */
   private call(
     script: string,
     scheduleId: number,
@@ -236,6 +264,8 @@ export class RedisSeatStore implements SeatStore {
         `${base}:held-by-user`,
         `${base}:held-by-address`,
         `${base}:orders`,
+        `${base}:unwarned`,
+        `${base}:expired`,
         ...this.ctx.epochArgs(),
         channel,
         scheduleId,
@@ -261,6 +291,12 @@ function refusal(reply: Reply): Error {
   if (code === 'HOLD_COOLDOWN')
     return new SeatError(code, reply.slice(3).map(Number), undefined, { retryAfterMs: Number(reply[2]) });
   return new SeatError(code, reply.slice(2).map(Number));
+}
+
+/** A notice from seat-notices.lua's `<seat>|<expiresAt>|<holder>` (the holder may contain `|`). */
+function toNotice(kind: HoldNotice['kind'], scheduleId: number, entry: string): HoldNotice {
+  const [, seatId, expiresAt, holder] = /^(\d+)\|(\d+)\|(.*)$/s.exec(entry)!;
+  return { kind, scheduleId, seatId: Number(seatId), holder: holder!, expiresAt: Number(expiresAt) };
 }
 
 /**

@@ -30,20 +30,21 @@ export const busScripts = () =>
 
 /**
  * The seat store's scripts: keys meta, stream, seats, expiry, cooldown, held-by-user,
- * held-by-address and orders of one schedule (see seats.lua).
+ * held-by-address, orders, unwarned and expired of one schedule (see seats.lua).
  */
 export const seatScripts = () =>
   ({
-    seatCreate: { numberOfKeys: 8, lua: compose('seat-create', 'topic', 'seats') },
-    seatState: { numberOfKeys: 8, lua: compose('seat-state', 'topic', 'seats') },
-    seatHold: { numberOfKeys: 8, lua: compose('seat-hold', 'topic', 'seats') },
-    seatRelease: { numberOfKeys: 8, lua: compose('seat-release', 'topic', 'seats') },
-    seatReserveOrder: { numberOfKeys: 8, lua: compose('seat-reserve-order', 'topic', 'seats') },
-    seatReleaseAny: { numberOfKeys: 8, lua: compose('seat-release-any', 'topic', 'seats') },
-    seatExpire: { numberOfKeys: 8, lua: compose('seat-expire', 'topic', 'seats') },
-    seatImport: { numberOfKeys: 8, lua: compose('seat-import', 'topic', 'seats') },
-    seatSummary: { numberOfKeys: 8, lua: compose('seat-summary', 'topic', 'seats') },
-    seatDelete: { numberOfKeys: 8, lua: compose('seat-delete', 'topic', 'seats') },
+    seatCreate: { numberOfKeys: 10, lua: compose('seat-create', 'topic', 'seats') },
+    seatState: { numberOfKeys: 10, lua: compose('seat-state', 'topic', 'seats') },
+    seatHold: { numberOfKeys: 10, lua: compose('seat-hold', 'topic', 'seats') },
+    seatRelease: { numberOfKeys: 10, lua: compose('seat-release', 'topic', 'seats') },
+    seatReserveOrder: { numberOfKeys: 10, lua: compose('seat-reserve-order', 'topic', 'seats') },
+    seatReleaseAny: { numberOfKeys: 10, lua: compose('seat-release-any', 'topic', 'seats') },
+    seatExpire: { numberOfKeys: 10, lua: compose('seat-expire', 'topic', 'seats') },
+    seatImport: { numberOfKeys: 10, lua: compose('seat-import', 'topic', 'seats') },
+    seatSummary: { numberOfKeys: 10, lua: compose('seat-summary', 'topic', 'seats') },
+    seatDelete: { numberOfKeys: 10, lua: compose('seat-delete', 'topic', 'seats') },
+    seatNotices: { numberOfKeys: 10, lua: compose('seat-notices', 'topic', 'seats') },
   }) satisfies Record<string, ScriptDefinition>;
 
 /** The window counters' scripts (rate limits). */

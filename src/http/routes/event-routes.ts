@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_CURSOR_LENGTH, parseCursor } from '../../protocol/cursor.js';
 import { type EventId, parseEventId } from '../../protocol/event-id.js';
-import { deletedFrame } from '../../protocol/sse-frames.js';
+import { NOTICES_CURSOR_LABEL } from '../../protocol/notices.js';
+import { deletedFrame, userStreamEndedFrame } from '../../protocol/sse-frames.js';
 import type { TopicPosition } from '../../hub/topic-hub.js';
 import type { StartAt } from '../../hub/topic-stream.js';
+import { userTopic } from '../../hub/user-topic.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -14,11 +16,13 @@ import { claimStreamSlot, resumeText, sseOptions, streamLifetimeMs } from '../ss
 /** Schedules one connection may follow; more is a page that should be paginated. */
 export const MAX_SCHEDULES_PER_STREAM = 20;
 
+const FLAG = { type: 'string', enum: ['true', 'false', '1', '0', ''] } as const;
+
 const streamQuery = {
   type: 'object',
   properties: {
     lastEventId: { type: 'string', maxLength: MAX_CURSOR_LENGTH },
-    snapshot: { type: 'string', enum: ['true', 'false', '1', '0', ''] },
+    snapshot: FLAG,
     access_token: { type: 'string', maxLength: 8192 },
   },
 } as const;
@@ -42,20 +46,30 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
         if (!id) throw new ApiError('INVALID_LAST_EVENT_ID', 'Last-Event-ID must look like 42@k3x9');
         after = id;
       }
-      await stream(ctx, options, request, reply, false, [
-        { topic: scheduleTopic(scheduleId), label: String(scheduleId), after, deleted: deletedFrame(scheduleId) },
-      ]);
+      await stream(
+        ctx,
+        options,
+        request,
+        reply,
+        false,
+        [scheduleId],
+        [{ topic: scheduleTopic(scheduleId), label: String(scheduleId), after, deleted: deletedFrame(scheduleId) }],
+      );
     },
   );
 
-  app.get<{ Querystring: StreamQuery & { schedules?: string } }>(
+  app.get<{ Querystring: StreamQuery & { schedules?: string; notifications?: string } }>(
     '/api/events',
     {
       schema: {
         querystring: {
           ...streamQuery,
           required: ['schedules'],
-          properties: { ...streamQuery.properties, schedules: { type: 'string', maxLength: 1024 } },
+          properties: {
+            ...streamQuery.properties,
+            schedules: { type: 'string', maxLength: 1024 },
+            notifications: FLAG,
+          },
         },
       },
     },
@@ -68,7 +82,7 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
       const text = resumeText(request);
       let positions = new Map<string, EventId>();
       let fallback: StartAt = wantsSnapshot(request) ? 'snapshot' : 'live';
-      if (text !== undefined && fallback === 'live') {
+      if (text !== undefined) {
         const cursor = parseCursor(text);
         if (!cursor && !parseEventId(text)) {
           throw new ApiError('INVALID_LAST_EVENT_ID', 'Last-Event-ID must be a cursor like 1:42@k3x9,2:17@k3x9');
@@ -79,19 +93,25 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
         positions = cursor ?? positions;
         fallback = 'snapshot';
       }
-      await stream(
-        ctx,
-        options,
-        request,
-        reply,
-        true,
-        scheduleIds.map((id) => ({
-          topic: scheduleTopic(id),
-          label: String(id),
-          after: positions.get(String(id)) ?? fallback,
-          deleted: deletedFrame(id),
-        })),
-      );
+      const topics: TopicPosition[] = scheduleIds.map((id) => ({
+        topic: scheduleTopic(id),
+        label: String(id),
+        after: positions.get(String(id)) ?? fallback,
+        deleted: deletedFrame(id),
+      }));
+      const flag = request.query.notifications;
+      if (flag === 'true' || flag === '1') {
+        // The caller's own notices join the connection: whose they are comes from the credential.
+        // Without a position they go on live (a private stream has no snapshot).
+        const userId = await ctx.auth.streamOwner(request);
+        topics.push({
+          topic: userTopic(userId),
+          label: NOTICES_CURSOR_LABEL,
+          after: positions.get(NOTICES_CURSOR_LABEL) ?? fallback,
+          deleted: userStreamEndedFrame(userId),
+        });
+      }
+      await stream(ctx, options, request, reply, true, scheduleIds, topics);
     },
   );
 }
@@ -109,6 +129,7 @@ async function stream(
   reply: FastifyReply,
   /** The multi-schedule route writes a cursor after each chunk, whatever the number of schedules. */
   cursor: boolean,
+  scheduleIds: readonly number[],
   topics: TopicPosition[],
 ): Promise<void> {
   // Seat streams are public, and a stale cookie must not cut a viewer off; but a token sent for
@@ -116,12 +137,12 @@ async function stream(
   if ((request.query as { access_token?: string }).access_token !== undefined) {
     await ctx.auth.caller(request, { query: true });
   }
-  for (const { label } of topics) {
+  for (const scheduleId of scheduleIds) {
     // A stream names schedules that exist (nothing is created for one that does not); with the
     // store unreachable that cannot be known, so the answer is 503 and the client retries later.
     // Streams already open ride out the outage (heartbeats go on) and catch up afterwards.
-    const exists = await ctx.backend.store.exists(Number(label));
-    if (!exists) throw new ApiError('SCHEDULE_NOT_FOUND', `No such schedule: ${label}`, { scheduleId: Number(label) });
+    const exists = await ctx.backend.store.exists(scheduleId);
+    if (!exists) throw new ApiError('SCHEDULE_NOT_FOUND', `No such schedule: ${scheduleId}`, { scheduleId });
   }
   if (request.raw.destroyed) return;
   claimStreamSlot(ctx, request, reply);

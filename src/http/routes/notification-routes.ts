@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { startWith } from 'rxjs';
 import { userTopic, encodeNotice } from '../../hub/user-topic.js';
 import type { StartAt } from '../../hub/topic-stream.js';
 import { parseEventId } from '../../protocol/event-id.js';
+import { HOLD_NOTICE_EVENTS } from '../../protocol/notices.js';
 import { connectedFrame, userStreamEndedFrame } from '../../protocol/sse-frames.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -12,8 +12,8 @@ import { claimStreamSlot, resumeText, sseOptions, streamLifetimeMs } from '../ss
 /** Most bytes a notice's data may take, serialized. */
 export const MAX_NOTICE_BYTES = 8 * 1024;
 
-/** Names the protocol uses itself: a notice may not take them. */
-const RESERVED_EVENTS = new Set(['connected', 'snapshot', 'error', 'cursor', 'deleted']);
+/** Names the protocol and seatstream's own notices use: a service's notice may not take them. */
+const RESERVED_EVENTS = new Set<string>(['connected', 'snapshot', 'error', 'cursor', 'deleted', ...HOLD_NOTICE_EVENTS]);
 
 const userParams = {
   type: 'object',
@@ -52,9 +52,7 @@ export async function notificationRoutes(app: FastifyInstance, { ctx }: { ctx: A
     '/api/notifications/events',
     { schema: { querystring: streamQuery } },
     async (request, reply) => {
-      const caller = await auth.caller(request, { query: true });
-      if (caller.role === 'service') throw new ApiError('FORBIDDEN', 'The service has no private stream');
-      if (caller.role !== 'buyer') throw new ApiError('UNAUTHORIZED', 'A private stream needs an identity');
+      const userId = await auth.streamOwner(request);
       const text = resumeText(request);
       let after: StartAt = 'live';
       if (text !== undefined) {
@@ -64,16 +62,13 @@ export async function notificationRoutes(app: FastifyInstance, { ctx }: { ctx: A
       }
       if (request.raw.destroyed) return;
       claimStreamSlot(ctx, request, reply);
-      const { userId } = caller;
       const topic = userTopic(userId);
-      const source = hub
-        .stream({
-          topics: [{ topic, label: topic, after, deleted: userStreamEndedFrame(userId) }],
-          lifetimeMs: streamLifetimeMs(ctx),
-          cursor: false,
-        })
-        .pipe(startWith(Buffer.from(connectedFrame(userId))));
-      openSseStream(reply, source, options);
+      const source = hub.stream({
+        topics: [{ topic, label: topic, after, deleted: userStreamEndedFrame(userId) }],
+        lifetimeMs: streamLifetimeMs(ctx),
+        cursor: false,
+      });
+      openSseStream(reply, source, options, connectedFrame(userId));
     },
   );
 

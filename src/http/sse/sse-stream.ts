@@ -3,11 +3,13 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Subscriber, type Observable } from 'rxjs';
 import { toErrorBody } from '../errors.js';
-import { errorFrame, retryFrame } from '../../protocol/sse-frames.js';
+import { errorFrame, retryFrame, withRetry } from '../../protocol/sse-frames.js';
 
 export interface SseStreamOptions {
   /** Unsent bytes (response buffer plus socket buffer) past which the connection is closed. */
   bufferLimitBytes: number;
+  /** The `retry:` hint written in a stream's first block with data. */
+  retryMs: number;
   /** The `retry:` hint written when the source completes (lifetime reached, shutdown). */
   retryOnEnd(): number;
   /** A connection was closed for not reading fast enough. */
@@ -22,18 +24,25 @@ const HEADERS = { 'X-Accel-Buffering': 'no' } as const;
 /**
  * Where a subscription's Observable meets the socket — the one place that owns SSE responses.
  *
- * fastify-sse-v2 opens the stream (headers, `retry:`, hijack); from then on the frames are
+ * fastify-sse-v2 opens the stream (headers, hijack); from then on the frames are
  * written to the response directly, because the plugin's async-iterable pipeline costs 2–3× the
  * CPU per delivery of a raw server, never tells the source when the client left, crashes on a
  * rejected iterable and buffers without limit (docs/architecture.md, The SSE adapter). Here:
  * teardown on `'close'`, an error ends the stream with a final `event: error` frame, and a reader that falls more than
  * `bufferLimitBytes` behind is disconnected (it resumes from its last id).
  */
-export function openSseStream(reply: FastifyReply, source: Observable<Buffer>, options: SseStreamOptions): void {
+export function openSseStream(
+  reply: FastifyReply,
+  source: Observable<Buffer>,
+  options: SseStreamOptions,
+  /** Written before anything of the source (a private stream's `connected`). */
+  first?: string,
+): void {
   const res = reply.raw;
   const writer = new SseWriter(res, reply.log, options);
   openWithPlugin(reply);
   options.onOpen();
+  if (first !== undefined) writer.next(Buffer.from(first));
   source.subscribe(writer);
   if (res.destroyed)
     writer.dispose(); // the client left before the stream opened
@@ -42,6 +51,9 @@ export function openSseStream(reply: FastifyReply, source: Observable<Buffer>, o
 
 /** The subscriber that writes a stream's bytes to one response (a class: thousands are open at once). */
 class SseWriter extends Subscriber<Buffer> {
+  /** Until the first block with data is written: it carries the `retry:` hint. */
+  private retryPending = true;
+
   constructor(
     private readonly res: ServerResponse,
     private readonly log: FastifyBaseLogger,
@@ -55,9 +67,17 @@ class SseWriter extends Subscriber<Buffer> {
     this.options.onClose();
   }
 
-  protected override _next(bytes: Buffer): void {
+  protected override _next(chunk: Buffer): void {
     const { res } = this;
     if (res.destroyed) return;
+    let bytes = chunk;
+    if (this.retryPending) {
+      const text = withRetry(chunk.toString(), this.options.retryMs);
+      if (text !== undefined) {
+        bytes = Buffer.from(text);
+        this.retryPending = false;
+      }
+    }
     if (res.writableLength + bytes.length > this.options.bufferLimitBytes) {
       this.options.onOverflow();
       res.destroy();
@@ -73,13 +93,14 @@ class SseWriter extends Subscriber<Buffer> {
   }
 
   protected override _complete(): void {
-    if (!this.res.destroyed) this.res.end(retryFrame(this.options.retryOnEnd()));
+    if (!this.res.destroyed) this.res.end(retryFrame(this.options.retryOnEnd(), new Date()));
     this.unsubscribe();
   }
 }
 
 /**
- * Lets fastify-sse-v2 open the stream (headers, `retry:`, hijack); its own pipeline is then
+ * Lets fastify-sse-v2 open the stream (headers, hijack; it is registered to write no `retry:` of its
+ * own, which would be a block without data); its own pipeline is then
  * detached and ended. Its `Cache-Control: no-cache,no-transform` is kept as it is. A function of
  * its own on purpose: nothing here may be captured by the long-lived closures of the stream.
  */

@@ -32,6 +32,7 @@ export function sseOptions(ctx: AppContext): SseStreamOptions {
   const { config, metrics } = ctx;
   return {
     bufferLimitBytes: config.sseBufferLimitBytes,
+    retryMs: config.sseRetryMs,
     // Shutting down: come back soon, spread out, to another instance.
     retryOnEnd: () => (ctx.accepting ? config.sseRetryMs : 250 + Math.random() * 1000),
     onOverflow: () => metrics.sseOverflows.inc(),

@@ -1,6 +1,6 @@
 -- seat-create.lua: creates a schedule with all seats available; idempotent for the same layout.
 --
--- KEYS[1..8], ARGV[1..10]  as in seats.lua
+-- KEYS[1..10], ARGV[1..10]  as in seats.lua
 -- ARGV[11]  rows
 -- ARGV[12]  seats per row
 --

@@ -1,6 +1,6 @@
 -- seat-delete.lua: deletes a schedule, every key of its hash tag, and tells every instance.
 --
--- KEYS[1..8], ARGV[1..10]  as in seats.lua
+-- KEYS[1..10], ARGV[1..10]  as in seats.lua
 -- ARGV[11]  the deletion's data (DELETED_EVENT of protocol/sse-frames.ts)
 --
 -- Publishes `0 <epoch> <ARGV[11]>` on the schedule's channel: offset 0 is no event of the Stream,
@@ -10,6 +10,6 @@
 if too_late() then return {'err', 'UNAVAILABLE'} end
 if not layout() then return {'err', 'SCHEDULE_NOT_FOUND'} end
 open()
-redis.call('DEL', meta, stream, seats, expiry, cooldown, byuser, byaddress, orders)
+redis.call('DEL', meta, stream, seats, expiry, cooldown, byuser, byaddress, orders, unwarned, expired)
 redis.call(ARGV[1], channel, '0 ' .. epoch .. ' ' .. ARGV[11])
 return 'deleted'

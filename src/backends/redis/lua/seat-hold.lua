@@ -1,6 +1,6 @@
 -- seat-hold.lua: holds seats for a user, all or nothing, within the user's and the address's limits.
 --
--- KEYS[1..8], ARGV[1..10]  as in seats.lua
+-- KEYS[1..10], ARGV[1..10]  as in seats.lua
 -- ARGV[11]  user id
 -- ARGV[12]  the hold's expiry, epoch ms: now + TTL, or the credential's expiry when that is sooner
 -- ARGV[13]  most seats one user may hold in this schedule (0: no limit)
@@ -41,6 +41,7 @@ end
 for _, id in ipairs(fresh) do
   redis.call('HSET', seats, id, 'H|' .. expires .. '|' .. address .. '|' .. user)
   redis.call('ZADD', expiry, expires, id)
+  redis.call('ZADD', unwarned, expires, id)
   emit(id, 'HELD')
 end
 if #fresh > 0 then

@@ -1,7 +1,7 @@
 -- seat-import.lua: the service creates a schedule, or restores it from its own records: the named
 -- seats become RESERVED, a HELD one included (the operator's records are the truth).
 --
--- KEYS[1..8], ARGV[1..10]  as in seats.lua
+-- KEYS[1..10], ARGV[1..10]  as in seats.lua
 -- ARGV[11]  rows
 -- ARGV[12]  seats per row
 -- ARGV[13..]  seat ids to reserve (a repeat is skipped)

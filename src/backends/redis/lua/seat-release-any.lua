@@ -1,10 +1,11 @@
 -- seat-release-any.lua: the service frees seats held or reserved by anyone (a cancelled payment, a
 -- refund); no cool-down. Releasing a reserved seat forgets its order.
 --
--- KEYS[1..8], ARGV[1..10]  as in seats.lua
+-- KEYS[1..10], ARGV[1..10]  as in seats.lua
 -- ARGV[11..]  seat ids
 --
--- An available seat is NOT_HELD.
+-- An available seat is NOT_HELD. Replies as done() does, then each seat's holder before the
+-- release ('' for a seat imported as reserved), so the holders can be told.
 if too_late() then return {'err', 'UNAVAILABLE'} end
 local failed = begin(11)
 if failed then return failed end
@@ -27,4 +28,6 @@ for _, taken in ipairs(todo) do
   redis.call('HDEL', seats, id)
   emit(id, 'AVAILABLE')
 end
-return done(11, #todo)
+local out = done(11, #todo)
+for _, taken in ipairs(todo) do out[#out + 1] = taken[2].holder end
+return out

@@ -1,6 +1,6 @@
 -- seat-release.lua: the holder releases its held seats, and may not hold them again for the cool-down.
 --
--- KEYS[1..8], ARGV[1..10]  as in seats.lua (ARGV[10] is also the cool-down this release starts)
+-- KEYS[1..10], ARGV[1..10]  as in seats.lua (ARGV[10] is also the cool-down this release starts)
 -- ARGV[11]  user id
 -- ARGV[12..]  seat ids
 local user = ARGV[11]

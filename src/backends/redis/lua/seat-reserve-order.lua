@@ -1,6 +1,6 @@
 -- seat-reserve-order.lua: the service reserves seats its user holds, for an order; once per order id.
 --
--- KEYS[1..8], ARGV[1..10]  as in seats.lua
+-- KEYS[1..10], ARGV[1..10]  as in seats.lua
 -- ARGV[11]  user id
 -- ARGV[12]  order id, percent-encoded
 -- ARGV[13..]  seat ids

@@ -1,6 +1,6 @@
 -- seat-state.lua: a schedule's seats with the id of the last event they reflect.
 --
--- KEYS[1..8], ARGV[1..10]  as in seats.lua
+-- KEYS[1..10], ARGV[1..10]  as in seats.lua
 --
 -- Returns {}, having written nothing, when the schedule does not exist, else
 -- {rows, cols, offset, epoch, {seat, field, ...}} (only seats that are not available have a field).

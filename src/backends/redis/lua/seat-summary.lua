@@ -1,6 +1,6 @@
 -- seat-summary.lua: a schedule's layout, seat counts and last event id, for the list of schedules.
 --
--- KEYS[1..8], ARGV[1..10]  as in seats.lua
+-- KEYS[1..10], ARGV[1..10]  as in seats.lua
 --
 -- Read from what the mutations keep, never seat by seat: the seats hash holds a field per seat
 -- that is not available, the expiry set one member per held seat. Returns {}, having written

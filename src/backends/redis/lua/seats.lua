@@ -2,6 +2,7 @@
 --
 -- KEYS[1]  meta       KEYS[2]  stream          KEYS[3]  seats            KEYS[4]  expiry
 -- KEYS[5]  cooldown   KEYS[6]  held-by-user    KEYS[7]  held-by-address  KEYS[8]  orders
+-- KEYS[9]  unwarned   KEYS[10] expired
 -- ARGV[1..4]  as in topic.lua
 -- ARGV[5]  channel
 -- ARGV[6]  schedule id
@@ -22,12 +23,18 @@
 -- - held-by-user, held-by-address: how many seats each user / address holds (HELD, not
 --   reserved), kept by the step that holds, releases, reserves or expires; a 0 is removed.
 -- - orders: order id -> its seat ids, sorted, joined by commas.
+-- - unwarned: the held seats whose holder has not been told the hold is about to expire, scored
+--   by their expiry; seat-notices.lua takes them once.
+-- - expired: `<seat>|<expiresAt>|<holder>` of every hold that expired, oldest first, for its
+--   holder's `hold-expired` notice (an outbox written in the same step as the expiry, so no expiry
+--   goes untold when an instance dies); seat-notices.lua drains it. Bounded: the oldest go first.
 -- Each script checks everything before it changes anything and appends one event per changed seat
 -- in the same step: Redis runs a script atomically. Nothing is written before the schedule is
 -- known to exist. Refusals are {'err', <code of protocol/errors.ts>, seat ids...}; HOLD_COOLDOWN is
 -- {'err', 'HOLD_COOLDOWN', ms until the earliest may be held again, seat ids...}.
 local meta, stream, seats, expiry = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local cooldown, byuser, byaddress, orders = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local unwarned, expired = KEYS[9], KEYS[10]
 local channel, schedule, now, iso, deadline = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
 local cooldown_ms = tonumber(ARGV[10])
 
@@ -91,9 +98,13 @@ local function count(key, field, delta)
   if redis.call('HINCRBY', key, field, delta) <= 0 then redis.call('HDEL', key, field) end
 end
 
+-- Most expiries the outbox keeps for seat-notices.lua; a sweep drains it within a second or so.
+local MAX_EXPIRED = 10000
+
 -- A HELD seat stops counting as held: out of the expiry set, its user's and address's counts.
 local function unhold(id, seat)
   redis.call('ZREM', expiry, id)
+  redis.call('ZREM', unwarned, id)
   count(byuser, seat.holder, -1)
   if seat.address ~= '' then count(byaddress, seat.address, -1) end
 end
@@ -113,8 +124,10 @@ local function expire_due()
     unhold(id, seat)
     if cooldown_ms > 0 then cool_down(id, seat.holder, seat.expires + cooldown_ms) end
     redis.call('HDEL', seats, id)
+    redis.call('RPUSH', expired, id .. '|' .. seat.expires .. '|' .. seat.holder)
     emit(id, 'AVAILABLE')
   end
+  if #due > 0 then redis.call('LTRIM', expired, -MAX_EXPIRED, -1) end
   return #due
 end
 
