@@ -43,6 +43,11 @@ export interface Config {
   redisKeyPrefix: string;
   /** How long SIGTERM waits for streams to close before the process exits anyway. */
   shutdownGraceMs: number;
+  /**
+   * On SIGTERM, readiness turns 503 at once and streams are kept this long, so the balancer
+   * notices before they end; the grace period counts from the end of it.
+   */
+  shutdownDrainMs: number;
 
   // The trust boundary (docs/security.md).
   /** Guest sessions (`POST /api/session`): for the demo and anonymous sales. */
@@ -119,6 +124,7 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   logLevel: 'info',
   demo: true,
   shutdownGraceMs: 5_000,
+  shutdownDrainMs: 5_000,
   redisUrl: undefined,
   redisClusterNodes: undefined,
   redisKeyPrefix: 'seatstream:',
@@ -231,6 +237,7 @@ export function loadConfig(env: Env = process.env): Config {
     // DEMO_SCHEDULE is the older name: it counts only while DEMO is unset (or empty).
     demo: bool(env, env.DEMO?.trim() ? 'DEMO' : 'DEMO_SCHEDULE', d.demo),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', d.shutdownGraceMs, 0, 120_000),
+    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', d.shutdownDrainMs, 0, 120_000),
     redisUrl: redisUrl(env),
     redisClusterNodes: clusterNodes(env),
     redisKeyPrefix: keyPrefix(env, d.redisKeyPrefix),

@@ -19,9 +19,9 @@ async function main(): Promise<void> {
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    // Past the grace period exit anyway: a stuck close must not keep a dead instance around.
-    setTimeout(() => process.exit(1), config.shutdownGraceMs).unref();
+    app.log.info({ signal, drainMs: config.shutdownDrainMs }, 'shutting down: readiness off, draining');
+    // Past the drain and the grace period exit anyway: a stuck close must not keep a dead instance.
+    setTimeout(() => process.exit(1), config.shutdownDrainMs + config.shutdownGraceMs).unref();
     await app.close();
     process.exit(0);
   };

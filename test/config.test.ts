@@ -32,6 +32,7 @@ const VARIABLES = [
   'DEMO',
   'DEMO_SCHEDULE',
   'SHUTDOWN_GRACE_MS',
+  'SHUTDOWN_DRAIN_MS',
   'GUEST_SESSIONS',
   'GUEST_SESSION_TTL_MS',
   'AUTH_JWT_SECRET',
@@ -295,9 +296,14 @@ describe('the process entry (src/main.ts)', () => {
     ).toBe(true);
   }, 20_000);
 
-  it('serves the page, the demo schedule and health, then exits 0 within 5 s of SIGTERM', async () => {
+  it('serves the page, the demo schedule and health; on SIGTERM drains, then exits 0 within the grace', async () => {
     const port = await freePort();
-    const { child, exited, stderr } = start({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+    const { child, exited, stderr } = start({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      SHUTDOWN_DRAIN_MS: '1000',
+    });
     const url = `http://127.0.0.1:${port}`;
     let early: { code: number | null } | undefined;
     void exited.then((result) => (early = result));
@@ -324,12 +330,18 @@ describe('the process entry (src/main.ts)', () => {
 
     const signalled = Date.now();
     child.kill('SIGTERM');
+    // Draining: readiness says 503 at once, while the stream and the other routes still serve.
+    await eventually(async () => expect((await fetch(`${url}/readyz`)).status).toBe(503), 900);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(viewer.ended).toBe(false);
     const result = await Promise.race([
       exited,
-      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000)),
+      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 6_000)),
     ]);
     expect(result).toEqual({ code: 0, signal: null });
-    expect(Date.now() - signalled).toBeLessThan(5_000);
+    const took = Date.now() - signalled;
+    expect(took).toBeGreaterThanOrEqual(1_000); // not before the drain
+    expect(took).toBeLessThan(6_000); // the drain, then within SHUTDOWN_GRACE_MS (5 s)
     await viewer.waitForEnd(1_000);
     expect(viewer.retries.at(-1)).toBeGreaterThanOrEqual(250);
     expect(viewer.retries.at(-1)).toBeLessThanOrEqual(1_250);

@@ -65,7 +65,8 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
   return body('INTERNAL');
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+/** Errors in the API's JSON shape, with `Retry-After` where coming back later helps. */
+export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorBody(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
@@ -74,6 +75,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
     void reply.status(status).send(body);
   });
+}
+
+/** The standalone server's answer for a route that does not exist (an embedding host keeps its own). */
+export function installNotFoundHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)

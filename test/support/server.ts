@@ -22,6 +22,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     rateLimits: false,
     holdCooldownMs: 0,
+    shutdownDrainMs: 0,
     ...overrides,
   };
 }
