@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const root = new URL('../', import.meta.url);
+// npm pack and npm publish run prepack too, which builds: once is enough.
+if (process.env.npm_command === 'pack' || process.env.npm_command === 'publish') process.exit(0);
 const require = createRequire(root);
 let tools = true;
 try {

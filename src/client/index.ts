@@ -58,4 +58,7 @@ export {
   type SeatChangeResult,
   type Session,
   type SeatsResponse,
+  type FetchLike,
+  type FetchCredentials,
+  type FetchResponseLike,
 } from './types.js';

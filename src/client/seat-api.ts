@@ -1,15 +1,24 @@
 import { apiErrorOf, NetworkError, ProtocolError } from './errors.js';
-import type { Seat, SeatChangeResult, SeatOperation, SeatsResponse, Session } from './types.js';
+import type {
+  FetchCredentials,
+  FetchLike,
+  FetchResponseLike,
+  Seat,
+  SeatChangeResult,
+  SeatOperation,
+  SeatsResponse,
+  Session,
+} from './types.js';
 
 export interface SeatApiOptions {
   /** Origin (and path prefix) of the API, e.g. `http://127.0.0.1:3000`. Default '' (same origin, browsers). */
   baseUrl?: string;
   /** Default: the global fetch. */
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
   /** A session token, sent as `Authorization: Bearer`. Without it, browsers send the session cookie. */
   token?: string;
   /** fetch's `credentials`. Default `same-origin`; `include` for an API on another origin. */
-  credentials?: RequestCredentials;
+  credentials?: FetchCredentials;
   /** On a 401, start a session and retry once. Default true. */
   autoSession?: boolean;
   /** Called whenever a session is started (the caller's seats may belong to another user now). */
@@ -34,8 +43,8 @@ export const DEMO_CHECKOUT_PATH = (scheduleId: number): string => `/api/demo/sch
  */
 export class SeatApi {
   private readonly baseUrl: string;
-  private readonly fetchFn: typeof fetch;
-  private readonly credentials: RequestCredentials;
+  private readonly fetchFn: FetchLike;
+  private readonly credentials: FetchCredentials;
   private readonly autoSession: boolean;
   private readonly checkoutPath: (scheduleId: number) => string;
   private sessionToken: string | undefined;
@@ -128,11 +137,11 @@ export class SeatApi {
     path: string,
     json: unknown,
     retryWithSession: boolean,
-  ): Promise<{ body: unknown; headers: Headers }> {
+  ): Promise<{ body: unknown; headers: FetchResponseLike['headers'] }> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.sessionToken) headers.Authorization = `Bearer ${this.sessionToken}`;
     if (json !== undefined) headers['Content-Type'] = 'application/json';
-    let response: Response;
+    let response: FetchResponseLike;
     let text: string;
     try {
       response = await this.fetchFn(this.url(path), {

@@ -13,6 +13,8 @@ import {
 import { SeatApi } from './seat-api.js';
 import { ScheduleSeatMap, type SeatChange } from './seat-map.js';
 import {
+  type FetchCredentials,
+  type FetchLike,
   isSeatStatus,
   type SeatChangeResult,
   type SeatEventData,
@@ -34,13 +36,13 @@ export interface SeatstreamClientOptions {
   /** Default: the global EventSource. In Node, pass one, e.g. `EventSource` from the `eventsource` package. */
   EventSource?: EventSourceConstructor;
   /** Default: the global fetch. */
-  fetch?: typeof fetch;
+  fetch?: FetchLike;
   /** A session token to use (else `startSession()`, or the browser's session cookie). */
   token?: string;
   /** Where `checkout()` posts: default the demo's checkout route (see `SeatApiOptions.checkoutPath`). */
   checkoutPath?: (scheduleId: number) => string;
   /** fetch's `credentials` (default `same-origin`); EventSource's `withCredentials` follows `include`. */
-  credentials?: RequestCredentials;
+  credentials?: FetchCredentials;
   /** Reconnect backoff (full jitter): window of the first attempt and the cap. Default 1 s, 30 s. */
   backoff?: BackoffOptions;
   /** Consecutive failed attempts before the state turns `offline`. Default: never give up. */

@@ -14,6 +14,25 @@ export type {
   StreamErrorData,
 } from '../protocol/seat-events.js';
 
+/**
+ * fetch's `credentials`: the DOM lib's `RequestCredentials`, spelled out so that the client's
+ * types compile in a Node-only project too.
+ */
+export type FetchCredentials = 'omit' | 'same-origin' | 'include';
+
+/** What the client needs of `fetch`: the global one (browsers, Node 18+) fits, or any compatible. */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; credentials: FetchCredentials; body?: string },
+) => Promise<FetchResponseLike>;
+
+export interface FetchResponseLike {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
 /** A seat as `GET …/seats` and the mutation responses return it. */
 export interface Seat {
   id: number;
