@@ -1,6 +1,19 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  // The package's own entry points, as a user imports them (test/testing/), from source: no build
+  // needed. Anchored, subpaths first: the bare name never shadows a subpath.
+  resolve: {
+    alias: [
+      { find: /^seatstream\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^seatstream\/client$/, replacement: src('client/index.ts') },
+      { find: /^seatstream\/sinks$/, replacement: src('sinks/index.ts') },
+      { find: /^seatstream$/, replacement: src('index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['node_modules', 'dist'],

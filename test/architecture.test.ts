@@ -20,6 +20,9 @@ const ALLOWED: Record<string, { folders: string[]; packages: RegExp }> = {
     folders: ['protocol', 'bus', 'auth', 'seats', 'hub', 'backends', 'config.ts'],
     packages: /^(fastify|fastify-plugin|fastify-sse-v2|@fastify\/.*|ajv|prom-client|rxjs|node:.*)$/,
   },
+  // The testing kit (seatstream/testing) drives the app as a user's test would: through buildApp,
+  // the config and the protocol's wire types, never the layers beneath.
+  testing: { folders: ['protocol', 'http', 'config.ts'], packages: /^(ioredis|node:.*)$/ },
 };
 
 const SRC = resolve(import.meta.dirname, '../src');
