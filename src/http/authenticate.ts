@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Buyer, type Caller, VIEWER, type Via } from '../auth/caller.js';
 import { type GuestTokens, looksLikeGuestToken } from '../auth/guest-tokens.js';
 import type { Identity } from '../auth/identity.js';
-import { ApiError } from './errors.js';
+import { ApiError, bearerChallenge } from './errors.js';
 import type { Limits } from './limits.js';
 
 export const GUEST_COOKIE = 'seatstream_session';
@@ -62,7 +62,9 @@ export class Authenticator {
       await this.options.limits.serviceAttempt(request);
     }
     const caller = await this.options.identity.resolve(presented.token, presented.via);
-    if (!caller) throw new ApiError('UNAUTHORIZED', 'The credential is invalid, expired or revoked');
+    if (!caller) {
+      throw new ApiError('UNAUTHORIZED', 'The credential is invalid, expired or revoked', {}, bearerChallenge(true));
+    }
     if (serviceTry) await this.options.limits.serviceSucceeded(request);
     return caller;
   }

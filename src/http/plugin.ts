@@ -19,9 +19,10 @@ import { publicSeat, scheduleIdOfTopic } from '../seats/seat-events.js';
 import { SeatHoldService } from '../seats/seat-hold-service.js';
 import { Authenticator } from './authenticate.js';
 import type { AppContext } from './context.js';
-import { installErrorHandler } from './errors.js';
+import { answerOtherMethods, installErrorHandler, trackMethods } from './errors.js';
 import { registerLimits } from './limits.js';
 import { createMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
@@ -139,6 +140,8 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     };
     // On the host: the context is for the operator's own code (and tests) too.
     app.decorate('seatstream', ctx);
+    const methods = trackMethods(scope);
+    await registerOpenApi(scope);
     // The demo page is part of the demo: DEMO=off serves no page at all.
     if (config.demo) await scope.register(fastifyStatic, { root: PUBLIC_DIR, index: 'index.html' });
     await scope.register(healthRoutes, { ctx });
@@ -148,6 +151,7 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     await scope.register(adminRoutes, { ctx });
     await scope.register(notificationRoutes, { ctx });
     if (config.demo) await scope.register(demoRoutes, { ctx });
+    answerOtherMethods(scope, methods);
   });
   if (config.demo) await seats.createSchedule(DEMO_SCHEDULE.scheduleId, DEMO_SCHEDULE.layout);
   seats.start();

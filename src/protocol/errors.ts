@@ -14,6 +14,7 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, message: 'Not found' },
   SCHEDULE_NOT_FOUND: { status: 404, message: 'No such schedule' },
   SEAT_NOT_FOUND: { status: 404, message: 'No such seat in this schedule' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This path does not take this method; see the Allow header' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
   SEATS_UNAVAILABLE: { status: 409, message: 'Some seats are not available' },
   NOT_HELD: { status: 409, message: 'Some seats are not held by you' },

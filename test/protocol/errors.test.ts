@@ -48,6 +48,7 @@ describe('error codes: one list, and everyone names codes from it', () => {
       Object.assign(new Error('big'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }),
       Object.assign(new Error('type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }),
       Object.assign(new Error('nope'), { statusCode: 404 }),
+      Object.assign(new Error('wrong method'), { statusCode: 405 }),
       Object.assign(new Error('teapot'), { statusCode: 418 }),
       new Error('a bug'),
     ];
@@ -66,6 +67,7 @@ describe('error codes: one list, and everyone names codes from it', () => {
       'PAYLOAD_TOO_LARGE',
       'UNSUPPORTED_MEDIA_TYPE',
       'NOT_FOUND',
+      'METHOD_NOT_ALLOWED',
       'BAD_REQUEST',
       'INTERNAL',
     ]);

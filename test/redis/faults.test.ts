@@ -13,6 +13,7 @@ import {
   type TestServer,
 } from '../support/server.js';
 import { redisServerAvailable, redisTestsEnabled, startRedis, type RedisProcess } from '../support/redis-server.js';
+import { capturedLogger, hs256, JWT_SECRET } from '../support/trust.js';
 
 // These tests kill and restart Redis, so they always use a redis-server of their own.
 const enabled = redisTestsEnabled('Redis fault tests') && (redisServerAvailable() || process.env.CI === 'true');
@@ -147,6 +148,61 @@ describe.skipIf(!enabled)('Redis faults', () => {
     const [offset, epoch] = first.body.eventId.split('@');
     expect(events.map((e) => e.id)).toEqual([`${Number(offset) + 1}@${epoch}`, `${Number(offset) + 2}@${epoch}`]);
     client.close();
+  }, 30_000);
+
+  it('refuses a new private stream while Redis is down (503, Retry-After), not a 200 that waits', async () => {
+    redis = await startRedis();
+    const [a] = await nodes(1, { authJwtSecret: JWT_SECRET });
+    // A JWT buyer: unlike a guest token, its credential is checked without Redis.
+    const jwt = await hs256({ sub: 'buyer-in-an-outage' });
+    const before = await SseClient.connect(`${a!.url}/api/notifications/events`, { authorization: `Bearer ${jwt}` });
+    expect(before.status).toBe(200);
+    before.close();
+    await redis.kill('SIGKILL');
+    for (const [path, headers] of [
+      ['/api/notifications/events', { authorization: `Bearer ${jwt}` }],
+      [`/api/notifications/events?access_token=${jwt}`, {}],
+      ['/api/events?schedules=1&notifications=true', { authorization: `Bearer ${jwt}` }],
+    ] as const) {
+      const refused = await fetch(a!.url + path, { headers: { accept: 'text/event-stream', ...headers } });
+      expect([path, refused.status]).toEqual([path, 503]);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await refused.json()).toEqual({ error: 'UNAVAILABLE', message: expect.any(String) });
+    }
+    await redis.restart();
+    await eventually(async () => expect((await get(a!.url, '/readyz')).status).toBe(200), 10_000);
+    const after = await SseClient.connect(`${a!.url}/api/notifications/events`, { authorization: `Bearer ${jwt}` });
+    expect(after.status).toBe(200);
+    after.close();
+  }, 30_000);
+
+  it('logs an outage once, as a warning without a stack, and the next one after the store answered again', async () => {
+    redis = await startRedis(['--appendonly', 'yes', '--appendfsync', 'always']);
+    const { lines, logger } = capturedLogger();
+    instances.push(await startServer({ redisUrl: redis.url, sessionSecret: SECRET }, { logger }));
+    const a = instances[0]!;
+    const guest = await newGuest(a.url);
+    const logged = () =>
+      lines.map((line) => JSON.parse(line) as { level: number; msg: string; [key: string]: unknown });
+    const outages = () => logged().filter((line) => /unreachable/.test(line.msg));
+
+    await redis.kill('SIGKILL');
+    for (let i = 0; i < 5; i++) expect((await hold(a.url, guest, [1])).status).toBe(503);
+    expect((await get(a.url, '/api/schedules/1/seats')).status).toBe(503);
+    expect(outages()).toHaveLength(1);
+    expect(outages()[0]).toMatchObject({ level: 40, cause: expect.any(String) });
+    expect(outages()[0]).not.toHaveProperty('err');
+    expect(logged().filter((line) => line.level >= 50)).toEqual([]);
+
+    await redis.restart();
+    await eventually(async () => expect((await hold(a.url, guest, [1])).status).toBe(200), 10_000);
+    await eventually(() => expect(logged().some((line) => /answers again/.test(line.msg))).toBe(true));
+    expect(outages()).toHaveLength(1);
+
+    await redis.kill('SIGKILL');
+    expect((await hold(a.url, guest, [2])).status).toBe(503);
+    expect((await hold(a.url, guest, [2])).status).toBe(503);
+    expect(outages()).toHaveLength(2);
   }, 30_000);
 
   it('treats a hung Redis (SIGSTOP) as an outage: 503 within about a second, not a hang', async () => {

@@ -3,7 +3,17 @@ import { formatEventId } from '../../protocol/event-id.js';
 import { LIMITS } from '../../seats/seat.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { parseId, scheduleParams, seatIdList } from '../schemas.js';
+import {
+  CHANGE_REFUSALS,
+  noBody,
+  parseId,
+  refusals,
+  scheduleImport,
+  scheduleList,
+  scheduleParams,
+  SERVICE_REFUSALS,
+  seatIdList,
+} from '../schemas.js';
 
 /**
  * Most seats one import names. One import is one Redis script, and a script must finish well
@@ -45,7 +55,19 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
    */
   app.put<{ Params: { scheduleId: string }; Body: LayoutBody }>(
     '/api/schedules/:scheduleId',
-    { schema: { params: scheduleParams, body: layoutBody }, bodyLimit: IMPORT_BODY_LIMIT },
+    {
+      schema: {
+        summary: 'Create a schedule, or import one with its sold seats (the service)',
+        params: scheduleParams,
+        body: layoutBody,
+        response: {
+          200: { description: 'The schedule existed: updated or unchanged', ...scheduleImport },
+          201: { description: 'The schedule was created', ...scheduleImport },
+          ...refusals(...CHANGE_REFUSALS, ...SERVICE_REFUSALS, 'SEAT_NOT_FOUND', 'LAYOUT_CONFLICT'),
+        },
+      },
+      bodyLimit: IMPORT_BODY_LIMIT,
+    },
     async (request, reply) => {
       const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
       const { rows, seatsPerRow, reserved = [] } = request.body;
@@ -67,26 +89,44 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   );
 
   /** Every schedule with its layout, seat counts by status and last event id, sorted by id. */
-  app.get('/api/schedules', async () => {
-    const schedules = await ctx.seats.listSchedules();
-    return {
-      schedules: schedules.map((s) => ({
-        scheduleId: s.scheduleId,
-        rows: s.layout.rows,
-        seatsPerRow: s.layout.seatsPerRow,
-        seats: s.layout.rows * s.layout.seatsPerRow,
-        available: s.available,
-        held: s.held,
-        reserved: s.reserved,
-        lastEventId: formatEventId(s.lastEventId),
-      })),
-    };
-  });
+  app.get(
+    '/api/schedules',
+    {
+      schema: {
+        summary: 'Every schedule: layout, counts by status, last event id (the service)',
+        response: { 200: scheduleList, ...refusals(...SERVICE_REFUSALS) },
+      },
+    },
+    async () => {
+      const schedules = await ctx.seats.listSchedules();
+      return {
+        schedules: schedules.map((s) => ({
+          scheduleId: s.scheduleId,
+          rows: s.layout.rows,
+          seatsPerRow: s.layout.seatsPerRow,
+          seats: s.layout.rows * s.layout.seatsPerRow,
+          available: s.available,
+          held: s.held,
+          reserved: s.reserved,
+          lastEventId: formatEventId(s.lastEventId),
+        })),
+      };
+    },
+  );
 
   /** Deletes a schedule; every stream that follows it, on every instance, ends with `event: deleted`. */
   app.delete<{ Params: { scheduleId: string } }>(
     '/api/schedules/:scheduleId',
-    { schema: { params: scheduleParams } },
+    {
+      schema: {
+        summary: 'Delete a schedule; its streams end with `deleted` (the service)',
+        params: scheduleParams,
+        response: {
+          204: noBody('Deleted'),
+          ...refusals(...CHANGE_REFUSALS, ...SERVICE_REFUSALS, 'SCHEDULE_NOT_FOUND'),
+        },
+      },
+    },
     async (request, reply) => {
       await ctx.seats.deleteSchedule(parseId(request.params.scheduleId, 'scheduleId'));
       return reply.status(204).send();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { parseId, scheduleParams, seatIdsBody } from '../schemas.js';
+import { CHANGE_REFUSALS, parseId, refusals, scheduleParams, seatChange, seatIdsBody } from '../schemas.js';
 
 interface CheckoutRequest {
   Params: { scheduleId: string };
@@ -17,7 +17,23 @@ export async function demoRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   app.post<CheckoutRequest>(
     '/api/demo/schedules/:scheduleId/checkout',
     {
-      schema: { params: scheduleParams, body: seatIdsBody(config.maxSeatsPerRequest) },
+      schema: {
+        summary: "The demo's checkout: reserve your held seats (only while DEMO is on)",
+        params: scheduleParams,
+        body: seatIdsBody(config.maxSeatsPerRequest),
+        response: {
+          200: seatChange,
+          ...refusals(
+            ...CHANGE_REFUSALS,
+            'FORBIDDEN',
+            'SCHEDULE_NOT_FOUND',
+            'SEAT_NOT_FOUND',
+            'NOT_HELD',
+            'ORDER_CONFLICT',
+            'UNAVAILABLE',
+          ),
+        },
+      },
       onRequest: limits.mutations,
     },
     async (request) => {

@@ -9,7 +9,7 @@ import { userTopic } from '../../hub/user-topic.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { parseId, scheduleParams } from '../schemas.js';
+import { eventStream, parseId, refusals, scheduleParams } from '../schemas.js';
 import { openSseStream, type SseStreamOptions } from '../sse/sse-stream.js';
 import { claimStreamSlot, resumeText, sseOptions, streamLifetimeMs } from '../sse/stream-support.js';
 
@@ -27,6 +27,16 @@ const streamQuery = {
   },
 } as const;
 
+/** Refused before a stream opens: the query, a bad `?access_token=`, unknown schedules, the cap, the store. */
+const STREAM_REFUSALS = [
+  'BAD_REQUEST',
+  'INVALID_LAST_EVENT_ID',
+  'UNAUTHORIZED',
+  'SCHEDULE_NOT_FOUND',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+] as const;
+
 interface StreamQuery {
   lastEventId?: string;
   snapshot?: string;
@@ -36,7 +46,14 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   const options = sseOptions(ctx);
   app.get<{ Params: { scheduleId: string }; Querystring: StreamQuery }>(
     '/api/schedules/:scheduleId/seats/events',
-    { schema: { params: scheduleParams, querystring: streamQuery } },
+    {
+      schema: {
+        summary: 'SSE stream of one schedule',
+        params: scheduleParams,
+        querystring: streamQuery,
+        response: { 200: eventStream, ...refusals(...STREAM_REFUSALS) },
+      },
+    },
     async (request, reply) => {
       const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
       const text = resumeText(request);
@@ -62,6 +79,7 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     '/api/events',
     {
       schema: {
+        summary: "SSE stream of several schedules, and the caller's own notices with notifications=true",
         querystring: {
           ...streamQuery,
           required: ['schedules'],
@@ -71,6 +89,8 @@ export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
             notifications: FLAG,
           },
         },
+        // FORBIDDEN: the service's own notices (it has none).
+        response: { 200: eventStream, ...refusals(...STREAM_REFUSALS, 'FORBIDDEN') },
       },
     },
     async (request, reply) => {

@@ -6,6 +6,7 @@ import { HOLD_NOTICE_EVENTS } from '../../protocol/notices.js';
 import { connectedFrame, userStreamEndedFrame } from '../../protocol/sse-frames.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
+import { CHANGE_REFUSALS, eventStream, noBody, noticeAccepted, refusals, SERVICE_REFUSALS } from '../schemas.js';
 import { openSseStream } from '../sse/sse-stream.js';
 import { claimStreamSlot, resumeText, sseOptions, streamLifetimeMs } from '../sse/stream-support.js';
 
@@ -50,7 +51,23 @@ export async function notificationRoutes(app: FastifyInstance, { ctx }: { ctx: A
   /** The caller's own stream: whose it is comes from the credential, never from the URL. */
   app.get<{ Querystring: { lastEventId?: string } }>(
     '/api/notifications/events',
-    { schema: { querystring: streamQuery } },
+    {
+      schema: {
+        summary: "The caller's own private stream of notices (SSE)",
+        querystring: streamQuery,
+        response: {
+          200: eventStream,
+          ...refusals(
+            'BAD_REQUEST',
+            'INVALID_LAST_EVENT_ID',
+            'UNAUTHORIZED',
+            'FORBIDDEN',
+            'RATE_LIMITED',
+            'UNAVAILABLE',
+          ),
+        },
+      },
+    },
     async (request, reply) => {
       const userId = await auth.streamOwner(request);
       const text = resumeText(request);
@@ -60,9 +77,13 @@ export async function notificationRoutes(app: FastifyInstance, { ctx }: { ctx: A
         if (!id) throw new ApiError('INVALID_LAST_EVENT_ID', 'Last-Event-ID must look like 42@k3x9');
         after = id;
       }
+      const topic = userTopic(userId);
+      // As for seat streams, a new stream while the store is unreachable is a 503 the client
+      // retries after, not a 200 that waits in silence: reading the topic's head says whether the
+      // store answers (and writes nothing).
+      await backend.bus.head(topic);
       if (request.raw.destroyed) return;
       claimStreamSlot(ctx, request, reply);
-      const topic = userTopic(userId);
       const source = hub.stream({
         topics: [{ topic, label: topic, after, deleted: userStreamEndedFrame(userId) }],
         lifetimeMs: streamLifetimeMs(ctx),
@@ -78,7 +99,14 @@ export async function notificationRoutes(app: FastifyInstance, { ctx }: { ctx: A
     /** A notice to every open private stream of the user, on every instance (one bus append). */
     service.post<{ Params: { userId: string }; Body: { event?: string; data: unknown } }>(
       '/api/users/:userId/notifications',
-      { schema: { params: userParams, body: noticeBody } },
+      {
+        schema: {
+          summary: 'Send a notice to every open private stream of a user (the service)',
+          params: userParams,
+          body: noticeBody,
+          response: { 202: noticeAccepted, ...refusals(...CHANGE_REFUSALS, ...SERVICE_REFUSALS) },
+        },
+      },
       async (request, reply) => {
         const { event = 'message', data } = request.body;
         if (RESERVED_EVENTS.has(event)) throw new ApiError('BAD_REQUEST', `"${event}" is a name the protocol uses`);
@@ -94,7 +122,13 @@ export async function notificationRoutes(app: FastifyInstance, { ctx }: { ctx: A
     /** Ends every private stream of the user, on every instance; its notices are kept. */
     service.delete<{ Params: { userId: string } }>(
       '/api/users/:userId/streams',
-      { schema: { params: userParams } },
+      {
+        schema: {
+          summary: 'End every private stream of a user, on every instance (the service)',
+          params: userParams,
+          response: { 204: noBody('Ended'), ...refusals(...CHANGE_REFUSALS, ...SERVICE_REFUSALS) },
+        },
+      },
       async (request, reply) => {
         await backend.bus.endStreams(userTopic(request.params.userId));
         return reply.status(204).send();

@@ -6,7 +6,17 @@ import type { SeatChange } from '../../seats/seat-hold-service.js';
 import { publicSeat } from '../../seats/seat-events.js';
 import type { SeatState } from '../../seats/seat.js';
 import type { AppContext } from '../context.js';
-import { parseId, reserveBody, scheduleParams, seatIdsBody } from '../schemas.js';
+import {
+  CHANGE_REFUSALS,
+  noBody,
+  parseId,
+  refusals,
+  reserveBody,
+  scheduleParams,
+  seatChange,
+  seatIdsBody,
+  seatList,
+} from '../schemas.js';
 
 interface ScheduleRequest {
   Params: { scheduleId: string };
@@ -41,7 +51,24 @@ export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
 
   app.get<ScheduleRequest>(
     '/api/schedules/:scheduleId/seats',
-    { schema: { params: scheduleParams }, onRequest: limits.reads },
+    {
+      schema: {
+        summary: 'The seat map, with its last event id (a buyer sees its own seats marked)',
+        params: scheduleParams,
+        response: {
+          200: {
+            ...seatList,
+            headers: {
+              'Last-Event-ID': { type: 'string', description: 'Resume the stream from here: map + events, no gap' },
+              ETag: { type: 'string' },
+            },
+          },
+          304: noBody('Not modified (If-None-Match)'),
+          ...refusals('BAD_REQUEST', 'SCHEDULE_NOT_FOUND', 'RATE_LIMITED', 'UNAVAILABLE'),
+        },
+      },
+      onRequest: limits.reads,
+    },
     async (request, reply) => {
       const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
       // Reading is public: a stale or bad credential only means no seat is marked as mine.
@@ -63,11 +90,31 @@ export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     },
   );
 
-  const seatIds = { schema: { params: scheduleParams, body: seatIdsBody(config.maxSeatsPerRequest) } };
+  const seatIds = { params: scheduleParams, body: seatIdsBody(config.maxSeatsPerRequest) };
+  /** Refused by the store: what it does not know, or itself unreachable. */
+  const fromStore = ['SCHEDULE_NOT_FOUND', 'SEAT_NOT_FOUND', 'UNAVAILABLE'] as const;
 
   app.post<SeatIdsRequest>(
     '/api/schedules/:scheduleId/seats/hold',
-    { ...seatIds, onRequest: limits.mutations },
+    {
+      schema: {
+        summary: 'Hold seats (a buyer)',
+        ...seatIds,
+        response: {
+          200: seatChange,
+          ...refusals(
+            ...CHANGE_REFUSALS,
+            'FORBIDDEN',
+            ...fromStore,
+            'SEATS_UNAVAILABLE',
+            'HOLD_COOLDOWN',
+            'HOLD_LIMIT',
+            'ADDRESS_HOLD_LIMIT',
+          ),
+        },
+      },
+      onRequest: limits.mutations,
+    },
     async (request) => {
       const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
       const buyer = await auth.buyer(request);
@@ -86,7 +133,14 @@ export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
 
   app.post<SeatIdsRequest>(
     '/api/schedules/:scheduleId/seats/release',
-    { ...seatIds, onRequest: limits.mutations },
+    {
+      schema: {
+        summary: "Release seats: a buyer its own held seats, the service anyone's held or reserved seats",
+        ...seatIds,
+        response: { 200: seatChange, ...refusals(...CHANGE_REFUSALS, ...fromStore, 'NOT_YOUR_HOLD', 'NOT_HELD') },
+      },
+      onRequest: limits.mutations,
+    },
     async (request) => {
       const scheduleId = parseId(request.params.scheduleId, 'scheduleId');
       const caller = await auth.caller(request);
@@ -102,7 +156,15 @@ export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   app.post<ReserveRequest>(
     '/api/schedules/:scheduleId/seats/reserve',
     {
-      schema: { params: scheduleParams, body: reserveBody(config.maxSeatsPerRequest) },
+      schema: {
+        summary: "Reserve a buyer's held seats for an order (the service: the operator's checkout)",
+        params: scheduleParams,
+        body: reserveBody(config.maxSeatsPerRequest),
+        response: {
+          200: seatChange,
+          ...refusals(...CHANGE_REFUSALS, 'FORBIDDEN', ...fromStore, 'NOT_HELD', 'ORDER_CONFLICT'),
+        },
+      },
       // Who asks comes first: a stranger learns nothing about the body's rules.
       onRequest: async (request) => auth.service(request),
     },
