@@ -45,7 +45,8 @@ describe('security headers and error shapes outside the routes', () => {
   });
 
   it.each([
-    ['a NUL byte in the path', '/style.css%00', 403, 'FORBIDDEN'],
+    // @fastify/static 10.1.3 (pinned for Node 20) refuses it as a bad request; later versions say 403.
+    ['a NUL byte in the path', '/style.css%00', 400, 'BAD_REQUEST'],
     ['a climb out of the root', '/build/..%5c..%5cpackage.json', 403, 'FORBIDDEN'],
     ['a dotfile', '/.git/config', 404, 'NOT_FOUND'],
   ])(
