@@ -92,6 +92,7 @@ function fallbackCode(status: number): ErrorCode {
   if (status === 401) return 'UNAUTHORIZED';
   if (status === 403) return 'FORBIDDEN';
   if (status === 404) return 'NOT_FOUND';
+  if (status === 405) return 'METHOD_NOT_ALLOWED';
   if (status === 429) return 'RATE_LIMITED';
   if (status === 503 || status === 502 || status === 504) return 'UNAVAILABLE';
   if (status >= 500) return 'INTERNAL';

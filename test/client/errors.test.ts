@@ -37,6 +37,7 @@ describe('apiErrorOf', () => {
 
   it("a proxy's answer without the API's body still gets a code from its status", () => {
     expect(apiErrorOf(403, '<h1>Forbidden</h1>').code).toBe('FORBIDDEN');
+    expect(apiErrorOf(405, '').code).toBe('METHOD_NOT_ALLOWED');
     expect(apiErrorOf(429, '').code).toBe('RATE_LIMITED');
     expect(apiErrorOf(502, '').code).toBe('UNAVAILABLE');
   });
