@@ -8,6 +8,11 @@ export interface BusEvent {
   /** `offset@epoch`, precomputed because every frame carries it. */
   readonly id: string;
   readonly data: string;
+  /**
+   * When the bus stored it, in ms since the Unix epoch on the store's clock (Redis's with Redis);
+   * 0 or absent when unknown. Delivery delays are measured from it.
+   */
+  readonly appendedAt?: number;
 }
 
 /**
@@ -29,6 +34,19 @@ export interface BusSubscription {
    */
   readonly ready: Promise<void>;
   unsubscribe(): void;
+}
+
+/**
+ * What a bus reports of its own work, for metrics: the layer above sets it (a bus knows no
+ * Prometheus). Called on the delivery path, so each call must stay cheap.
+ */
+export interface BusObserver {
+  /** This instance appended `count` events. */
+  onAppended(count: number): void;
+  /** A live message arrived `lagMs` after its append (receipt here minus the store's append time). */
+  onReceived(lagMs: number): void;
+  /** `count` events were read back from the stored history because live delivery had lost them. */
+  onRecovered(count: number): void;
 }
 
 /**
@@ -56,6 +74,8 @@ export interface EventBus {
    */
   endStreams(topic: string): Promise<void>;
   close(): Promise<void>;
+  /** Told of appends, receipts and recoveries when set (one observer per bus). */
+  observer?: BusObserver;
 }
 
 /** A fresh epoch: random, short, and safe inside ids, headers and Redis keys. */

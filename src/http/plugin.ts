@@ -23,6 +23,7 @@ import { answerOtherMethods, installErrorHandler, trackMethods } from './errors.
 import { registerLimits } from './limits.js';
 import { createMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { registerRequestMetrics } from './request-metrics.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
@@ -135,11 +136,12 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
       hub,
       auth,
       limits,
-      metrics: createMetrics(() => hub.topicCount),
+      metrics: createMetrics(() => hub.topicCount, backend),
       accepting: true,
     };
     // On the host: the context is for the operator's own code (and tests) too.
     app.decorate('seatstream', ctx);
+    registerRequestMetrics(scope, ctx.metrics);
     const methods = trackMethods(scope);
     await registerOpenApi(scope);
     // The demo page is part of the demo: DEMO=off serves no page at all.

@@ -118,7 +118,7 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     this.epoch = epoch;
     this.last = offset;
     const bytes = Buffer.from(this.deps.codec.snapshot(this.name, snapshot));
-    this.subscriber.next(this.project({ topic: this.name, epoch, first: offset, last: offset, bytes }));
+    this.subscriber.next(this.project({ topic: this.name, epoch, first: offset, last: offset, bytes, appendedAt: 0 }));
   }
 
   /** Goes on from the topic's newest event: what comes after it is delivered. */

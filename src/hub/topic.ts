@@ -17,6 +17,8 @@ export interface Chunk {
   readonly last: number;
   readonly bytes: Buffer;
   readonly frames?: readonly string[];
+  /** When its first event was appended (BusEvent.appendedAt); 0 when unknown or not events. */
+  readonly appendedAt: number;
   /** The topic was deleted: no bytes; each subscriber ends its connection (TopicPosition.deleted). */
   readonly deleted?: boolean;
 }
@@ -27,6 +29,19 @@ export function isDeletion(event: BusEvent): boolean {
 }
 
 const NO_BYTES = Buffer.alloc(0);
+
+/** The `appendedAt` of the live chunk being handed to subscribers right now; 0 at any other time. */
+let emitting = 0;
+
+/**
+ * The append time of the live chunk a subscriber is being handed at this moment, 0 outside such a
+ * hand-over (history, snapshots, heartbeats). Delivery runs synchronously from the sink down to
+ * each socket write, so the writer asks here as it writes: the time reaches it with nothing added
+ * to the path and nothing allocated per connection.
+ */
+export function liveChunkAppendedAt(): number {
+  return emitting;
+}
 
 /**
  * One live stream per topic: the bus delivers events, and everything that arrives within one
@@ -79,13 +94,27 @@ export class Topic {
     let start = 0;
     for (let i = 1; i <= events.length; i++) {
       if (i === events.length || events[i]!.epoch !== events[start]!.epoch) {
-        this.sink.tryEmitNext(encodeChunk(this.name, events.slice(start, i), this.codec));
+        const chunk = encodeChunk(this.name, events.slice(start, i), this.codec);
+        emitting = chunk.appendedAt;
+        try {
+          this.sink.tryEmitNext(chunk);
+        } finally {
+          emitting = 0;
+        }
         start = i;
       }
     }
     if (!this.deleting) return;
     this.deleted = true;
-    this.sink.tryEmitNext({ topic: this.name, epoch: '', first: 0, last: 0, bytes: NO_BYTES, deleted: true });
+    this.sink.tryEmitNext({
+      topic: this.name,
+      epoch: '',
+      first: 0,
+      last: 0,
+      bytes: NO_BYTES,
+      deleted: true,
+      appendedAt: 0,
+    });
   };
 }
 
@@ -98,6 +127,7 @@ export function encodeChunk(topic: string, events: readonly BusEvent[], codec: F
     last: events[events.length - 1]!.offset,
     bytes: Buffer.from(frames.join('')),
     frames,
+    appendedAt: events[0]!.appendedAt ?? 0,
   };
 }
 

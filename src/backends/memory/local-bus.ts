@@ -1,6 +1,7 @@
 import {
   type BusEvent,
   type BusListener,
+  type BusObserver,
   type BusSubscription,
   type EventBus,
   type History,
@@ -44,6 +45,7 @@ class TopicLog {
  */
 export class LocalBus implements EventBus {
   readonly epoch: string;
+  observer: BusObserver | undefined;
   private readonly topics = new Map<string, TopicLog>();
   /** Topics dropped: written again, each starts an epoch of its own, as a topic new to Redis does. */
   private readonly dropped = new Set<string>();
@@ -69,8 +71,10 @@ export class LocalBus implements EventBus {
       epoch: log.epoch,
       id: formatEventId({ offset, epoch: log.epoch }),
       data,
+      appendedAt: Date.now(),
     };
     log.push(event);
+    this.observer?.onAppended(1);
     for (const listener of log.listeners) listener(event);
     return event;
   }
@@ -103,7 +107,7 @@ export class LocalBus implements EventBus {
     const log = this.topics.get(topic);
     if (!log) return;
     this.topics.delete(topic);
-    const event: BusEvent = { topic, offset: 0, epoch: log.epoch, id: '', data: DELETED_EVENT };
+    const event: BusEvent = { topic, offset: 0, epoch: log.epoch, id: '', data: DELETED_EVENT, appendedAt: 0 };
     for (const listener of log.listeners) listener(event);
   }
 
@@ -111,7 +115,7 @@ export class LocalBus implements EventBus {
   async endStreams(topic: string): Promise<void> {
     const log = this.topics.get(topic);
     if (!log) return;
-    const event: BusEvent = { topic, offset: 0, epoch: log.epoch, id: '', data: DELETED_EVENT };
+    const event: BusEvent = { topic, offset: 0, epoch: log.epoch, id: '', data: DELETED_EVENT, appendedAt: 0 };
     for (const listener of [...log.listeners]) listener(event);
   }
 

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { BusEvent, BusListener, BusSubscription, EventBus, History } from '../../bus/event-bus.js';
+import type { BusEvent, BusListener, BusObserver, BusSubscription, EventBus, History } from '../../bus/event-bus.js';
 import { type EventId, formatEventId } from '../../protocol/event-id.js';
 import { nextStep } from '../../protocol/resume.js';
 import { DELETED_EVENT } from '../../protocol/sse-frames.js';
@@ -7,7 +7,7 @@ import { type RedisContext, topicKeys } from './redis-context.js';
 import { busScripts } from './scripts.js';
 
 interface Scripts {
-  busAppend(meta: string, stream: string, ...args: (string | number)[]): Promise<[number, string]>;
+  busAppend(meta: string, stream: string, ...args: (string | number)[]): Promise<[number, string, number]>;
   busHead(meta: string, ...args: (string | number)[]): Promise<[number, string]>;
   busReadAfter(meta: string, stream: string, ...args: (string | number)[]): Promise<string[]>;
 }
@@ -40,6 +40,7 @@ interface LiveTopic {
 export class RedisBus implements EventBus {
   /** Events delivered from the Stream because pub/sub skipped them (a gauge of pub/sub loss). */
   recovered = 0;
+  observer: BusObserver | undefined;
   private readonly live = new Map<string, LiveTopic>();
   private readonly byChannel = new Map<string, string>();
   private readonly scripts: Scripts;
@@ -67,10 +68,11 @@ export class RedisBus implements EventBus {
 
   async append(topic: string, data: string): Promise<BusEvent> {
     const keys = topicKeys(this.ctx.prefix, topic);
-    const [offset, epoch] = await this.ctx.run(() =>
+    const [offset, epoch, appendedAt] = await this.ctx.run(() =>
       this.scripts.busAppend(keys.meta, keys.stream, ...this.ctx.epochArgs(), keys.channel, data),
     );
-    return { topic, offset, epoch, id: formatEventId({ offset, epoch }), data };
+    this.observer?.onAppended(1);
+    return { topic, offset, epoch, id: formatEventId({ offset, epoch }), data, appendedAt };
   }
 
   subscribe(topic: string, listener: BusListener): BusSubscription {
@@ -148,24 +150,29 @@ export class RedisBus implements EventBus {
     this.catchUp(topic);
   }
 
+  /** `<offset>:<appended at> <epoch> <data>` (topic.lua), or `<offset> <epoch> <data>` without the time. */
   private onMessage(channel: string, message: string): void {
     const topic = this.byChannel.get(channel);
     const live = topic === undefined ? undefined : this.live.get(topic);
     if (!live || topic === undefined) return;
     const space = message.indexOf(' ');
     const space2 = message.indexOf(' ', space + 1);
-    const offset = Number(message.slice(0, space));
+    const colon = message.lastIndexOf(':', space);
+    const offset = Number(message.slice(0, colon < 0 ? space : colon));
+    const appendedAt = colon < 0 ? 0 : Number(message.slice(colon + 1, space));
     const epoch = message.slice(space + 1, space2);
     if (offset === 0) {
-      this.deleted(live, { topic, offset, epoch, id: '', data: message.slice(space2 + 1) });
+      this.deleted(live, { topic, offset, epoch, id: '', data: message.slice(space2 + 1), appendedAt: 0 });
       return;
     }
+    if (appendedAt > 0) this.observer?.onReceived(Date.now() - appendedAt);
     const event: BusEvent = {
       topic,
       offset,
       epoch,
       id: formatEventId({ offset, epoch }),
       data: message.slice(space2 + 1),
+      appendedAt,
     };
     this.offer(topic, live, event);
   }
@@ -204,12 +211,15 @@ export class RedisBus implements EventBus {
 
   /** Delivers what a read of the Stream found, counting what pub/sub had not delivered. */
   private recover(live: LiveTopic, events: readonly BusEvent[]): void {
+    let recovered = 0;
     for (const event of events) {
       if (nextStep(live, { epoch: event.epoch, first: event.offset, last: event.offset }).action !== 'deliver')
         continue;
       this.deliver(live, event);
-      this.recovered++;
+      recovered++;
     }
+    this.recovered += recovered;
+    if (recovered > 0) this.observer?.onRecovered(recovered);
   }
 
   /** Catches up every live topic whose head moved past what was delivered. */
@@ -291,12 +301,14 @@ export class RedisBus implements EventBus {
 const CATCH_UP_RETRY_MS = 200;
 const HEAL_MS = 1_000;
 
+/** bus-read-after.lua's reply: the epoch, then offset, data and append time of each event. */
 function toEvents(topic: string, reply: string[]): BusEvent[] {
   const epoch = reply[0]!;
   const events: BusEvent[] = [];
-  for (let i = 1; i < reply.length; i += 2) {
+  for (let i = 1; i < reply.length; i += 3) {
     const offset = Number(reply[i]);
-    events.push({ topic, offset, epoch, id: formatEventId({ offset, epoch }), data: reply[i + 1]! });
+    const appendedAt = Number(reply[i + 2]);
+    events.push({ topic, offset, epoch, id: formatEventId({ offset, epoch }), data: reply[i + 1]!, appendedAt });
   }
   return events;
 }

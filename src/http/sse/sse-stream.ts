@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Subscriber, type Observable } from 'rxjs';
@@ -12,10 +12,15 @@ export interface SseStreamOptions {
   retryMs: number;
   /** The `retry:` hint written when the source completes (lifetime reached, shutdown). */
   retryOnEnd(): number;
-  /** A connection was closed for not reading fast enough. */
-  onOverflow(): void;
+  /** `request`'s connection was closed for not reading fast enough: `pendingBytes` unsent, `chunkBytes` refused. */
+  onOverflow(request: FastifyRequest, pendingBytes: number, chunkBytes: number): void;
   onOpen(): void;
   onClose(): void;
+  /**
+   * `bytes` went to the socket. Called synchronously within their delivery (metrics read the live
+   * chunk's append time then), once per write per connection: it must stay a few operations.
+   */
+  onWrite(bytes: Buffer): void;
 }
 
 /** Reply headers the plugin copies when it opens the stream: nginx must not buffer the stream. */
@@ -39,7 +44,7 @@ export function openSseStream(
   first?: string,
 ): void {
   const res = reply.raw;
-  const writer = new SseWriter(res, reply.log, options);
+  const writer = new SseWriter(res, reply.request, options);
   openWithPlugin(reply);
   options.onOpen();
   if (first !== undefined) writer.next(Buffer.from(first));
@@ -56,7 +61,8 @@ class SseWriter extends Subscriber<Buffer> {
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly log: FastifyBaseLogger,
+    /** For the log and what the stream follows (fastify keeps it for the response's life anyway). */
+    private readonly request: FastifyRequest,
     private readonly options: SseStreamOptions,
   ) {
     super();
@@ -79,21 +85,29 @@ class SseWriter extends Subscriber<Buffer> {
       }
     }
     if (res.writableLength + bytes.length > this.options.bufferLimitBytes) {
-      this.options.onOverflow();
+      this.options.onOverflow(this.request, res.writableLength, bytes.length);
       res.destroy();
       return;
     }
     res.write(bytes);
+    this.options.onWrite(bytes);
   }
 
   protected override _error(error: unknown): void {
-    this.log.warn({ err: error }, 'event stream failed');
-    if (!this.res.destroyed) this.res.end(errorFrame(toErrorBody(error).body));
-    this.unsubscribe();
+    this.request.log.warn({ err: error }, 'event stream failed');
+    this.end(errorFrame(toErrorBody(error).body));
   }
 
   protected override _complete(): void {
-    if (!this.res.destroyed) this.res.end(retryFrame(this.options.retryOnEnd(), new Date()));
+    this.end(retryFrame(this.options.retryOnEnd(), new Date()));
+  }
+
+  private end(frame: string): void {
+    if (!this.res.destroyed) {
+      const bytes = Buffer.from(frame);
+      this.res.end(bytes);
+      this.options.onWrite(bytes);
+    }
     this.unsubscribe();
   }
 }

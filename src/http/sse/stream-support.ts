@@ -35,11 +35,28 @@ export function sseOptions(ctx: AppContext): SseStreamOptions {
     retryMs: config.sseRetryMs,
     // Shutting down: come back soon, spread out, to another instance.
     retryOnEnd: () => (ctx.accepting ? config.sseRetryMs : 250 + Math.random() * 1000),
-    onOverflow: () => metrics.sseOverflows.inc(),
+    onOverflow: (request, pendingBytes, chunkBytes) => {
+      metrics.sseOverflows.inc();
+      request.log.warn(
+        { ...streamFollows(request), pendingBytes, chunkBytes, limitBytes: config.sseBufferLimitBytes },
+        'SSE client too slow: disconnected with more than SSE_BUFFER_LIMIT_BYTES unsent',
+      );
+    },
     onOpen: () => {
       metrics.sseOpen.inc();
       metrics.sseOpened.inc();
     },
     onClose: () => metrics.sseOpen.dec(),
+    onWrite: metrics.sseWrites.written,
   };
+}
+
+/**
+ * What a stream follows, for its log lines, read back from its request when a line is written
+ * (nothing is kept per connection for it): the route, and the schedules its path or `?schedules=` name.
+ */
+function streamFollows(request: FastifyRequest): { route: string | undefined; schedules?: string } {
+  const { scheduleId } = request.params as { scheduleId?: string };
+  const schedules = scheduleId ?? (request.query as { schedules?: string }).schedules;
+  return { route: request.routeOptions.url, ...(schedules !== undefined && { schedules }) };
 }

@@ -5,7 +5,7 @@
 -- ARGV[5]  channel
 -- ARGV[6]  event data (JSON)
 --
--- Returns {offset, epoch}.
+-- Returns {offset, epoch, appended at (ms, Redis's clock)}.
 local epoch = topic_epoch(KEYS[1])
-local offset = append_event(KEYS[1], KEYS[2], ARGV[5], epoch, ARGV[6])
-return {offset, epoch}
+local offset, at = append_event(KEYS[1], KEYS[2], ARGV[5], epoch, ARGV[6])
+return {offset, epoch, at}

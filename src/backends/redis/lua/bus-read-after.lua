@@ -7,7 +7,8 @@
 --
 -- Returns {} when the id cannot be resumed from (another epoch, before the epoch began, ahead of
 -- the head, or trimmed from the Stream, or a topic never written: no meta hash, and none is
--- created), else {epoch, offset, data, offset, data, ...}.
+-- created), else {epoch, offset, data, t, offset, data, t, ...} (t: the append time in ms on Redis's
+-- clock, 0 for an entry written before events carried it).
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
 local epoch = topic_epoch(KEYS[1])
 if epoch ~= ARGV[6] then return {} end
@@ -22,5 +23,6 @@ if #entries == 0 or entries[1][1] ~= (after + 1) .. '-0' then return {} end
 for _, entry in ipairs(entries) do
   out[#out + 1] = string.match(entry[1], '^(%d+)')
   out[#out + 1] = entry[2][2]
+  out[#out + 1] = entry[2][4] or '0'
 end
 return out

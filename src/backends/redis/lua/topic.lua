@@ -29,11 +29,16 @@ local function topic_epoch(meta)
   return epoch
 end
 
--- Appends one event: the next offset, the Stream entry `<offset>-0`, and the live message
--- `<offset> <epoch> <data>` on the channel. Returns the offset.
+-- Appends one event: the next offset, the Stream entry `<offset>-0` (fields d: the data, t: when,
+-- in ms on Redis's clock), and the live message `<offset>:<t> <epoch> <data>` on the channel. The
+-- time rides on the offset so that an instance of a version before it reads no number there and
+-- drops the message: it then reads the event back from the Stream within a second (its head
+-- check), rather than pass `<t> <data>` on as the data. Returns the offset and the time.
 local function append_event(meta, stream, channel, epoch, data)
   local offset = redis.call('HINCRBY', meta, 'offset', 1)
-  redis.call('XADD', stream, 'MAXLEN', '~', ARGV[4], offset .. '-0', 'd', data)
-  redis.call(ARGV[1], channel, offset .. ' ' .. epoch .. ' ' .. data)
-  return offset
+  local time = redis.call('TIME')
+  local at = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  redis.call('XADD', stream, 'MAXLEN', '~', ARGV[4], offset .. '-0', 'd', data, 't', at)
+  redis.call(ARGV[1], channel, offset .. ':' .. at .. ' ' .. epoch .. ' ' .. data)
+  return offset, at
 end
