@@ -55,6 +55,11 @@ describe.skipIf(!enabled)('metrics of the Redis bus', () => {
     // The writing instance follows no topic: it received nothing.
     expect(await value(writing!.app.seatstream.metrics.pubsubLag, 'seatstream_redis_pubsub_lag_seconds_count')).toBe(0);
     expect(await value(metrics.eventsRecovered, 'seatstream_events_recovered_total')).toBe(0);
+    // The hold's event was appended by the writing instance's seat script, past its bus: counted there.
+    const appended = (server: TestServer) =>
+      value(server.app.seatstream.metrics.eventsAppended, 'seatstream_events_appended_total');
+    expect(await appended(writing!)).toBe(1);
+    expect(await appended(watching!)).toBe(0);
     viewer.close();
   });
 

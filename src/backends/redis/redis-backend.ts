@@ -45,7 +45,7 @@ export async function redisBackend(
     throw new Error(`cannot reach ${where}: ${(error as Error).message}`);
   }
   const bus = new RedisBus(ctx, subscriber);
-  const store = new RedisSeatStore(ctx);
+  const store = new RedisSeatStore(ctx, bus);
   return {
     kind: 'redis',
     bus,

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { StorageUnavailableError } from '../../bus/unavailable-error.js';
+import type { EventBus } from '../../bus/event-bus.js';
 import type { EventId } from '../../protocol/event-id.js';
 import { DELETED_EVENT } from '../../protocol/sse-frames.js';
 import { type Layout, type ScheduleState, type SeatState, seatCount, seatPosition } from '../../seats/seat.js';
@@ -49,7 +50,11 @@ export class RedisSeatStore implements SeatStore {
   /** Every schedule's id, for the list; a plain set outside any one slot, kept beside the scripts. */
   private readonly schedulesKey: string;
 
-  constructor(private readonly ctx: RedisContext) {
+  /** `bus`: the backend's bus, whose observer hears of the events these scripts append. */
+  constructor(
+    private readonly ctx: RedisContext,
+    private readonly bus?: EventBus,
+  ) {
     this.client = ctx.client;
     this.holdsKey = `${ctx.prefix}schedules-with-holds`;
     this.schedulesKey = `${ctx.prefix}schedules`;
@@ -69,6 +74,7 @@ export class RedisSeatStore implements SeatStore {
     const args = [layout.rows, layout.seatsPerRow, ...command.reserved];
     const reply = (await this.callWith('seatImport', scheduleId, command.now, command.cooldownMs ?? 0, args)) as Reply;
     if (reply[0] === 'err') throw refusal(reply);
+    this.appended(Number(reply[3]));
     await this.listed(scheduleId);
     const [, offset, epoch, events, rows, cols, outcome, ...reserved] = reply;
     return {
@@ -173,6 +179,7 @@ export class RedisSeatStore implements SeatStore {
       const reply = await this.call('seatExpire', Number(id), now, cooldownMs);
       const [expired, remaining] = reply as [number, number];
       freed += expired;
+      this.appended(expired);
       if (remaining === 0) {
         // A hold landing between the script and SREM is caught by the ZCARD that follows;
         // a hold after that adds the schedule back itself.
@@ -201,6 +208,11 @@ export class RedisSeatStore implements SeatStore {
 
   async close(): Promise<void> {}
 
+  /** The scripts append their events themselves, past the bus: tell its observer (metrics). */
+  private appended(events: number): void {
+    if (events > 0) this.bus?.observer?.onAppended(events);
+  }
+
   private async mutate(script: string, command: Mutation, args: (string | number)[]): Promise<MutationResult> {
     return (await this.mutateWith(script, command, args)).result;
   }
@@ -221,6 +233,7 @@ export class RedisSeatStore implements SeatStore {
     )) as unknown as Reply;
     if (reply[0] === 'err') throw refusal(reply);
     const [, offset, epoch, events, rows, cols, ...fields] = reply;
+    this.appended(Number(events));
     const layout = { rows: Number(rows), seatsPerRow: Number(cols) };
     const eventId: EventId = { offset: Number(offset), epoch: String(epoch) };
     const result = {
