@@ -68,7 +68,13 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     cooldownMs: config.holdCooldownMs,
     sweepMs: config.holdSweepMs,
     ...(options.clock && { clock: options.clock }),
-    onSweepError: (error) => app.log.warn({ err: error }, 'hold expiry sweep failed; retrying'),
+    // Once per outage, without a stack: the sweep retries every HOLD_SWEEP_MS.
+    onSweepError: (error) =>
+      app.log.warn(
+        { cause: error instanceof Error ? error.message : String(error) },
+        'hold expiry sweep failing; retrying',
+      ),
+    onSweepRecovered: () => app.log.info('hold expiry sweep works again'),
     warnBeforeMs: config.holdWarningMs,
     // Holders hear of their holds on their private streams (user topics of the same bus).
     notify: (userId, event, data) => backend.bus.append(userTopic(userId), encodeNotice(event, JSON.stringify(data))),

@@ -15,8 +15,12 @@ export interface SeatHoldOptions {
    */
   cooldownMs?: number;
   clock?: () => number;
-  /** Told about a sweep that failed (say, Redis unreachable); the next sweep tries again. */
+  /**
+   * Told about the first sweep that failed (say, Redis unreachable) of a run of failures; the
+   * next sweeps try again, and `onSweepRecovered` tells of the first one that works again.
+   */
   onSweepError?: (error: unknown) => void;
+  onSweepRecovered?: () => void;
   /**
    * Tells holders about their holds (hold-expiring, hold-expired, reserved, released); without
    * it nothing is told. A notice that cannot be delivered is lost, never the seat change.
@@ -58,6 +62,8 @@ export class SeatHoldService {
   private readonly cooldownMs: number;
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping = false;
+  /** The last sweep failed: an outage is told once, not every HOLD_SWEEP_MS. */
+  private sweepFailing = false;
 
   constructor(
     readonly store: SeatStore,
@@ -187,8 +193,11 @@ export class SeatHoldService {
     this.sweeping = true;
     try {
       await this.expireDue();
+      if (this.sweepFailing) this.options.onSweepRecovered?.();
+      this.sweepFailing = false;
     } catch (error) {
-      this.options.onSweepError?.(error);
+      if (!this.sweepFailing) this.options.onSweepError?.(error);
+      this.sweepFailing = true;
     } finally {
       this.sweeping = false;
     }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { memoryBackend } from '../../src/backends/memory/memory-backend.js';
 import type { SeatError } from '../../src/seats/seat-error.js';
 import { SeatHoldService } from '../../src/seats/seat-hold-service.js';
@@ -54,5 +54,34 @@ describe('SeatHoldService', () => {
     expect(released).toMatchObject({ status: 'AVAILABLE', events: 1 });
     // No cool-down after a service release.
     expect((await service.hold(1, 'alice', [1])).events).toBe(1);
+  });
+
+  it('tells of a failing sweep once per run of failures, and when it works again', async () => {
+    vi.useFakeTimers();
+    try {
+      const told: string[] = [];
+      let failing = true;
+      const { store } = memoryBackend({ replayLimit: 1000 });
+      const flaky = Object.create(store) as typeof store;
+      flaky.expireDue = (now, cooldown) =>
+        failing ? Promise.reject(new Error('store unreachable')) : store.expireDue(now, cooldown);
+      const service = new SeatHoldService(flaky, {
+        holdTtlMs: 60_000,
+        maxHoldPerUser: 0,
+        sweepMs: 100,
+        onSweepError: (error) => told.push(`failing: ${(error as Error).message}`),
+        onSweepRecovered: () => told.push('recovered'),
+      });
+      service.start();
+      await vi.advanceTimersByTimeAsync(550); // five failed sweeps
+      failing = false;
+      await vi.advanceTimersByTimeAsync(300); // three that work
+      failing = true;
+      await vi.advanceTimersByTimeAsync(100);
+      service.stop();
+      expect(told).toEqual(['failing: store unreachable', 'recovered', 'failing: store unreachable']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

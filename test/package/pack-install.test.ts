@@ -106,7 +106,8 @@ describe('the packed package, installed into an empty project', () => {
         plugin: typeof root.seatstream, buildApp: typeof root.buildApp, loadConfig: typeof root.loadConfig,
         redisBackend: typeof root.redisBackend, memoryBackend: typeof root.memoryBackend,
         internal: 'TopicHub' in root || 'LocalBus' in root || 'RedisSeatStore' in root,
-        sinks: typeof sinks.Sinks.many, client: typeof client.SeatstreamClient, testing: Object.keys(testing).length > 0,
+        sinks: typeof sinks.Sinks.many, client: typeof client.SeatstreamClient,
+        testing: Object.keys(testing).length > 0,
       }));`;
     const out = JSON.parse(run('node', ['--input-type=module', '-e', script], project));
     expect(out).toEqual({
