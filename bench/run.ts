@@ -3,7 +3,8 @@
  * a minimal raw Node SSE server (bench/baseline-server.ts) in the same run, on loopback.
  *   npm run bench                 the full run (several minutes; not in CI)
  *   npm run bench -- --smoke      small numbers, < 30 s, run by .ci/run so the instrument never rots
- * Writes bench/results/<mode>.json, prints the tables, and (full run) docs/benchmarks.svg.
+ * Writes bench/results/<mode>.json, prints the tables, and (full run) docs/benchmarks.svg. The servers
+ * run from bench/.build/ (buildServers): the dist/ of `npm start` is left alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const plan = smoke
   ? {
-      idle: 200,
+      idle: { held: 1_500, connections: 500 },
       w2: [{ subscribers: 200, rates: [20, 100] }],
       w3: { subscribers: 200, schedules: 20, rate: 100 },
       w4: { subscribers: 200, rate: 20 },
@@ -35,7 +36,7 @@ const plan = smoke
       search: [] as number[],
     }
   : {
-      idle: 10_000,
+      idle: { held: 2_000, connections: 10_000 },
       w2: [
         { subscribers: 2_000, rates: [10, 50, 200] },
         { subscribers: 10_000, rates: [10] },
@@ -66,7 +67,7 @@ async function withServer<T>(
 }
 
 async function main(): Promise<void> {
-  progress('building both servers (tsc) …');
+  progress('building both servers (esbuild) …');
   buildServers();
   const cpus = os.cpus();
   const report: Report = {
@@ -101,8 +102,8 @@ async function main(): Promise<void> {
   ] as const) {
     await withServer(start, async (server) => {
       if (want('W1')) {
-        progress(`W1 ${name}: ${plan.idle} idle connections …`);
-        const w1 = await idle('W1', server, plan.idle, plan.workers);
+        progress(`W1 ${name}: ${plan.idle.connections} idle connections beside ${plan.idle.held} …`);
+        const w1 = await idle('W1', server, plan.idle.held, plan.idle.connections, plan.workers);
         progress(`  → ${fmt(w1.rssPerConnectionKB)} KB RSS per connection, connect p99 ${fmt(w1.connectP99Ms)} ms`);
         report.idle.push(w1);
       }
@@ -125,14 +126,16 @@ async function main(): Promise<void> {
     `${ROOT}bench/results/${report.mode}.json`,
     JSON.stringify({ ...report, ratios: ratios(report) }, null, 2),
   );
-  if (!smoke) writeFileSync(`${ROOT}docs/benchmarks.svg`, svg(report));
+  // The chart is of a whole full run: a partial one (--only) would replace it with empty axes.
+  const chart = !smoke && !only;
+  if (chart) writeFileSync(`${ROOT}docs/benchmarks.svg`, svg(report));
   const machine = report.machine;
   process.stdout.write(
     `\nseatstream benchmark (${report.mode}), ${report.date}, ` +
       `${machine.cpus} ×${machine.cores}, Node ${machine.node}\n\n` +
       `${markdown(report)}\n\n`,
   );
-  process.stdout.write(`results: bench/results/${report.mode}.json${smoke ? '' : ', chart: docs/benchmarks.svg'}\n`);
+  process.stdout.write(`results: bench/results/${report.mode}.json${chart ? ', chart: docs/benchmarks.svg' : ''}\n`);
 
   // The instrument must not rot: seatstream losing or repeating an event, or a scenario that
   // delivered nothing, fails the run.
@@ -185,7 +188,14 @@ async function storesAndInstances(
   const redis = await startRedis();
   try {
     const env = { REDIS_URL: redis.url };
-    const instances = [await startSeatstream(env), await startSeatstream(env)];
+    // Started side by side; if one fails, the other is stopped before the error goes on.
+    const started = await Promise.allSettled([startSeatstream(env), startSeatstream(env)]);
+    const instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failure = started.find((s) => s.status === 'rejected');
+    if (failure) {
+      await Promise.all(instances.map((i) => i.stop()));
+      throw failure.reason;
+    }
     try {
       report.fanout.push(...(await fanout(instances, spec('W4', plan.w4.subscribers, 1, [plan.w4.rate]), progress)));
       // W5 on the Redis store, then on the memory store.

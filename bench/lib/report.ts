@@ -57,10 +57,11 @@ export function markdown(report: Report): string {
   const parts: string[] = [];
   parts.push(
     table(
-      ['scenario', 'server', 'connections', 'RSS/conn KB', 'connect p50 ms', 'connect p99 ms', 'failed'],
+      ['scenario', 'server', 'held', 'connections', 'RSS/conn KB', 'connect p50 ms', 'connect p99 ms', 'failed'],
       report.idle.map((r) => [
         r.scenario,
         r.server,
+        String(r.held),
         String(r.connections),
         fmt(r.rssPerConnectionKB),
         fmt(r.connectP50Ms),

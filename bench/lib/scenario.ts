@@ -25,6 +25,9 @@ export interface FanoutResult {
 export interface IdleResult {
   scenario: string;
   server: string;
+  /** Connections open before the first reading (not measured). */
+  held: number;
+  /** Connections opened between the readings. */
   connections: number;
   failed: number;
   rssPerConnectionKB: number;
@@ -59,30 +62,45 @@ function percentile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;
 }
 
-/** W1: RSS per idle connection and connect time. */
+/** RSS of the server with no garbage on its heap: a full collection, a pause, another. */
+async function settledRss(server: ServerHandle): Promise<number> {
+  await server.gc();
+  // The collector hands freed pages back on background threads; let them finish.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await server.gc();
+  return rssBytes(server.pid);
+}
+
+/**
+ * W1: what one more idle connection costs in RSS, and connect time. `held` connections are opened
+ * first and kept open: they take up what start-up left free in the allocators (freed memory a
+ * process keeps and hands out again, which would otherwise be charged to nobody) and bring the
+ * code and structures made once per process. Then RSS is read, `connections` more are opened, and
+ * RSS is read again; both readings come after a forced full collection, so their difference is
+ * what the new connections keep, not garbage that happened to be on the heap at one of them.
+ * (Measured from a fresh process instead, a small run's figure swung from 2 to 26 KB per
+ * connection with the collections, and once went negative without them.)
+ */
 export async function idle(
   scenario: string,
   server: ServerHandle,
+  held: number,
   connections: number,
   workers: number,
 ): Promise<IdleResult> {
   await setUp(server, 1);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const before = rssBytes(server.pid);
   const pool = await SubscriberPool.start(workers);
   try {
+    const warm = await pool.connect(server.port, new Array<number>(held).fill(1));
+    if (warm.failed > 0) throw new Error(`${warm.failed} of W1's held connections to ${server.name} failed`);
+    const before = await settledRss(server);
     const { connectMs, failed } = await pool.connect(server.port, new Array<number>(connections).fill(1));
-    // Settled RSS: garbage from handling the connects is still on the heap for a while; V8 gives
-    // it back when idle. The lowest of 10 one-second samples, the same for both servers.
-    let after = Infinity;
-    for (let i = 0; i < 10; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      after = Math.min(after, rssBytes(server.pid));
-    }
+    const after = await settledRss(server);
     connectMs.sort((a, b) => a - b);
     return {
       scenario,
       server: server.name,
+      held,
       connections,
       failed,
       rssPerConnectionKB: (after - before) / 1024 / connectMs.length,
