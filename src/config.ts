@@ -48,6 +48,12 @@ export interface Config {
    * notices before they end; the grace period counts from the end of it.
    */
   shutdownDrainMs: number;
+  /**
+   * The listen socket's queue of connections not yet accepted: a reconnect storm (an instance died,
+   * thousands of pages come back at once) overflows Node's default 511 and the clients' SYN retries
+   * wait 1, 3, 7 s. The kernel caps it at `net.core.somaxconn`.
+   */
+  listenBacklog: number;
 
   // The trust boundary (docs/security.md).
   /** Guest sessions (`POST /api/session`): for the demo and anonymous sales. */
@@ -125,6 +131,7 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   demo: true,
   shutdownGraceMs: 5_000,
   shutdownDrainMs: 5_000,
+  listenBacklog: 4_096,
   redisUrl: undefined,
   redisClusterNodes: undefined,
   redisKeyPrefix: 'seatstream:',
@@ -238,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
     demo: bool(env, env.DEMO?.trim() ? 'DEMO' : 'DEMO_SCHEDULE', d.demo),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', d.shutdownGraceMs, 0, 120_000),
     shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', d.shutdownDrainMs, 0, 120_000),
+    listenBacklog: int(env, 'LISTEN_BACKLOG', d.listenBacklog, 1, 65_535),
     redisUrl: redisUrl(env),
     redisClusterNodes: clusterNodes(env),
     redisKeyPrefix: keyPrefix(env, d.redisKeyPrefix),

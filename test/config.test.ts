@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,7 @@ const VARIABLES = [
   'DEMO_SCHEDULE',
   'SHUTDOWN_GRACE_MS',
   'SHUTDOWN_DRAIN_MS',
+  'LISTEN_BACKLOG',
   'GUEST_SESSIONS',
   'GUEST_SESSION_TTL_MS',
   'AUTH_JWT_SECRET',
@@ -303,6 +304,7 @@ describe('the process entry (src/main.ts)', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
       SHUTDOWN_DRAIN_MS: '1000',
+      LISTEN_BACKLOG: '1234',
     });
     const url = `http://127.0.0.1:${port}`;
     let early: { code: number | null } | undefined;
@@ -312,6 +314,14 @@ describe('the process entry (src/main.ts)', () => {
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
     }, 15_000);
+
+    // The listen queue is the one asked for (ss shows a listener's backlog as its Send-Q), up to
+    // what the kernel allows.
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    const listener = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/);
+    expect(Number(listener[2])).toBe(Math.min(1234, somaxconn));
 
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
