@@ -59,6 +59,9 @@ export interface BusObserver {
  *   without gaps within an epoch; an implementation that can lose live messages (Redis pub/sub)
  *   fills the gap from the stored history before delivering newer events.
  * - A listener may see the epoch change; offsets then restart and the listener must resync.
+ * - Concurrent reads of one position (topic, offset and epoch: a reconnect storm) may be served by
+ *   one read of the store and get the same `History` object, which callers therefore never
+ *   modify; but never by a read sent before the call, which could miss an append already resolved.
  */
 export interface EventBus {
   append(topic: string, data: string): Promise<BusEvent>;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BusEvent, EventBus } from '../../src/bus/event-bus.js';
+import type { BusEvent, EventBus, History } from '../../src/bus/event-bus.js';
 
 /** The EventBus contract (src/bus/event-bus.ts), run by every backend. */
 export function describeEventBusContract(name: string, create: (replayLimit: number) => Promise<EventBus>): void {
@@ -38,6 +38,42 @@ export function describeEventBusContract(name: string, create: (replayLimit: num
       expect((await bus.readAfter('t', { offset: 0, epoch })).kind).toBe('unavailable');
       expect((await bus.readAfter('t', { offset: 301, epoch })).kind).toBe('unavailable');
       expect((await bus.readAfter('t', { offset: 300, epoch: 'other' })).kind).toBe('unavailable');
+    });
+
+    it('answers concurrent reads of one position alike, and a read asked after an append with the event', async () => {
+      // A reconnect storm: many resumes from the same id at once (a bus may serve them with one read).
+      let last: BusEvent | undefined;
+      for (let i = 1; i <= 4; i++) last = await bus.append('storm', `{"n":${i}}`);
+      const epoch = last!.epoch;
+      const ids = (history: History) => (history.kind === 'events' ? history.events.map((e) => e.id) : 'unavailable');
+      const reads = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => bus.readAfter('storm', { offset: 2, epoch: i % 6 ? epoch : 'other' })),
+      );
+      const same = reads.filter((_, i) => i % 6);
+      for (const history of same) expect(history).toEqual(same[0]);
+      expect(ids(same[0]!)).toEqual([`3@${epoch}`, `4@${epoch}`]);
+      // The same offset of another epoch is another position.
+      expect(reads.filter((_, i) => !(i % 6)).map(ids)).toEqual(new Array(10).fill('unavailable'));
+      // Reads of other positions, among them, each get their own answer.
+      const mixed = await Promise.all(
+        [0, 1, 2, 3, 4, 5, 2, 4].map((offset) => bus.readAfter('storm', { offset, epoch })),
+      );
+      expect(mixed.map((h) => (h.kind === 'events' ? h.events.map((e) => e.offset) : h.kind))).toEqual([
+        [1, 2, 3, 4],
+        [2, 3, 4],
+        [3, 4],
+        [4],
+        [],
+        'unavailable',
+        [3, 4],
+        [],
+      ]);
+      // Reads still out when an append resolves may miss it; a read asked after it may not.
+      const earlier = Array.from({ length: 20 }, () => bus.readAfter('storm', { offset: 4, epoch }));
+      const appended = await bus.append('storm', '{"n":5}');
+      const later = await Promise.all(Array.from({ length: 20 }, () => bus.readAfter('storm', { offset: 4, epoch })));
+      for (const history of later) expect(ids(history)).toEqual([appended.id]);
+      for (const history of await Promise.all(earlier)) expect([[], [appended.id]]).toContainEqual(ids(history));
     });
 
     it('delivers live events in order to every listener of the topic until it unsubscribes', async () => {

@@ -1,7 +1,12 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.js';
 import { memoryBackend } from '../../src/backends/memory/memory-backend.js';
+import { RedisBus } from '../../src/backends/redis/redis-bus.js';
+import { RedisContext } from '../../src/backends/redis/redis-context.js';
+import { busScripts } from '../../src/backends/redis/scripts.js';
+import type { BusEvent, History } from '../../src/bus/event-bus.js';
 import { SeatError } from '../../src/seats/seat-error.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
 import { redisTestsEnabled } from '../support/redis-server.js';
@@ -204,6 +209,92 @@ describe.skipIf(!enabled)('Redis', () => {
       expect(await redis.hgetall(`${base}:seats`)).toEqual({ '3': 'R|o-7|alice' });
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it('serves concurrent resumes from one position with one history read: one script call in Redis', async () => {
+    const prefix = suite.prefix('storm');
+    const b = await backend(1000, prefix);
+    const topic = scheduleTopic(7);
+    let last: BusEvent | undefined;
+    for (let i = 1; i <= 5; i++) last = await b.bus.append(topic, `{"n":${i}}`);
+    const epoch = last!.epoch;
+    // Every busReadAfter call on this topic, as Redis runs it (evalsha, or eval before the script is cached).
+    const sha = createHash('sha1').update(busScripts().busReadAfter.lua).digest('hex');
+    const meta = `${prefix}{${topic}}:meta`;
+    const monitor = await new Redis(suite.url).monitor();
+    const redis = new Redis(suite.url);
+    const reads: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const [command, script, , key] = args;
+      const isRead = command === 'evalsha' ? script === sha : command === 'eval' && script!.includes('bus-read-after');
+      if (isRead && key === meta) reads.push(`${args[9]}@${args[10]}`);
+    });
+    /** Waits until Redis has run, and MONITOR reported, everything sent before. */
+    const settled = async () => {
+      const marker = `marker-${Math.random()}`;
+      const seen = new Promise<void>((resolve) =>
+        monitor.on('monitor', (_time: string, args: string[]) => args[1] === marker && resolve()),
+      );
+      await redis.echo(marker);
+      await seen;
+    };
+    try {
+      // 500 resumes from 3, and 10 from 1, all at once: two reads.
+      const storm = await Promise.all([
+        ...Array.from({ length: 500 }, () => b.bus.readAfter(topic, { offset: 3, epoch })),
+        ...Array.from({ length: 10 }, () => b.bus.readAfter(topic, { offset: 1, epoch })),
+      ]);
+      await settled();
+      expect(reads.sort()).toEqual([`1@${epoch}`, `3@${epoch}`]);
+      const offsets = (h: History) => (h.kind === 'events' ? h.events.map((e) => e.offset) : h.kind);
+      expect(offsets(storm[0]!)).toEqual([4, 5]);
+      for (const history of storm.slice(0, 500)) expect(history).toBe(storm[0]);
+      expect(offsets(storm[500]!)).toEqual([2, 3, 4, 5]);
+      // A settled read is not kept: the next resumes read again, and see what was appended since.
+      const appended = await b.bus.append(topic, '{"n":6}');
+      const again = await Promise.all(Array.from({ length: 100 }, () => b.bus.readAfter(topic, { offset: 3, epoch })));
+      await settled();
+      expect(reads).toHaveLength(3);
+      expect(offsets(again[0]!)).toEqual([4, 5, appended.offset]);
+    } finally {
+      monitor.disconnect();
+      redis.disconnect();
+    }
+  });
+
+  it('never joins a history read already sent: a resume asked after an append reads again, and has it', async () => {
+    const prefix = suite.prefix('joins');
+    const client = new Redis(suite.url);
+    const subscriber = new Redis(suite.url);
+    const bus = new RedisBus(new RedisContext(client, prefix, 1000, false), subscriber);
+    const scripts = client as unknown as { busReadAfter(...args: unknown[]): Promise<string[]> };
+    const readAfter = scripts.busReadAfter.bind(client);
+    let sent = 0;
+    // Each reply is held back 200 ms after Redis answered: a read stays out while an append resolves.
+    scripts.busReadAfter = async (...args) => {
+      sent++;
+      const reply = await readAfter(...args);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return reply;
+    };
+    const ids = (h: History) => (h.kind === 'events' ? h.events.map((e) => e.id) : h.kind);
+    try {
+      const first = await bus.append('t', '{"n":1}');
+      const position = { offset: 1, epoch: first.epoch };
+      const before = bus.readAfter('t', position);
+      while (sent === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      const second = await bus.append('t', '{"n":2}');
+      // Asked after the append resolved: joining the read already out would miss event 2.
+      const [after, alike] = await Promise.all([bus.readAfter('t', position), bus.readAfter('t', position)]);
+      expect(ids(after)).toEqual([second.id]);
+      expect(alike).toBe(after);
+      expect(ids(await before)).toEqual([]);
+      expect(sent).toBe(2);
+    } finally {
+      await bus.close();
+      client.disconnect();
+      subscriber.disconnect();
     }
   });
 });

@@ -44,6 +44,10 @@ export class RedisBus implements EventBus {
   private readonly live = new Map<string, LiveTopic>();
   private readonly byChannel = new Map<string, string>();
   private readonly scripts: Scripts;
+  /** Reads not yet sent, by position (`offset@epoch topic`): every caller until the send shares one. */
+  private readonly reads = new Map<string, PendingRead>();
+  /** Positions whose read is out: a new read of one waits for it (at most one out per position). */
+  private readonly sending = new Set<string>();
 
   constructor(
     private readonly ctx: RedisContext,
@@ -102,12 +106,45 @@ export class RedisBus implements EventBus {
     void unsubscribed.catch(() => undefined);
   }
 
-  async readAfter(topic: string, after: EventId): Promise<History> {
+  /**
+   * Reads of one position share one script call (a reconnect storm brings thousands of resumes
+   * from the same id): the calls that ask for a topic, offset and epoch before the read is sent
+   * — within the same turn of the event loop, or while an earlier read of the same position is
+   * still out — become one read, and every caller gets its result (the same object: read only).
+   * A read is never joined once sent: a caller may have seen an append that the read, sent
+   * before it, would miss (the contract: once `append` resolves, `readAfter` returns the event).
+   */
+  readAfter(topic: string, after: EventId): Promise<History> {
+    const key = `${after.offset}@${after.epoch} ${topic}`;
+    let read = this.reads.get(key);
+    if (!read) {
+      read = new PendingRead();
+      this.reads.set(key, read);
+      if (!this.sending.has(key)) setImmediate(() => this.send(key, topic, after));
+    }
+    return read.promise;
+  }
+
+  /** Sends the waiting read of a position; the next one waits until this one settles. */
+  private send(key: string, topic: string, after: EventId): void {
+    const read = this.reads.get(key);
+    if (!read) return;
+    this.reads.delete(key);
+    this.sending.add(key);
+    this.readStream(topic, after)
+      .then(read.resolve, read.reject)
+      .finally(() => {
+        this.sending.delete(key);
+        if (this.reads.has(key)) this.send(key, topic, after);
+      });
+  }
+
+  private async readStream(topic: string, after: EventId): Promise<History> {
     const keys = topicKeys(this.ctx.prefix, topic);
     const reply = await this.ctx.run(() =>
       this.scripts.busReadAfter(keys.meta, keys.stream, ...this.ctx.epochArgs(), after.offset, after.epoch),
     );
-    if (reply.length === 0) return { kind: 'unavailable' };
+    if (reply.length === 0) return UNAVAILABLE;
     return { kind: 'events', events: toEvents(topic, reply) };
   }
 
@@ -284,13 +321,25 @@ export class RedisBus implements EventBus {
         return;
       }
     }
-    // Lost track: the history is gone, the epoch changed, or the start was never known. Go on
-    // from the newest event and deliver it, so listeners see the jump (a new epoch, a gap) and
-    // resync themselves; without it they would wait for an event that may never come.
+    // Nothing was delivered yet and the topic now has another epoch (a topic never written had a
+    // provisional one, and its first append minted the real one while this read was on its way):
+    // all of the new epoch is new, so it is delivered from its start if it is still retained.
     const head = await this.head(topic);
+    const fresh = live.last === 0;
     live.epoch = head.epoch;
     live.last = head.offset;
     if (head.offset === 0) return;
+    if (fresh) {
+      const all = await this.readAfter(topic, { offset: 0, epoch: head.epoch });
+      if (all.kind === 'events') {
+        live.last = 0;
+        this.recover(live, all.events);
+        return;
+      }
+    }
+    // Lost track: the history is gone, the epoch changed, or the start was never known. Go on
+    // from the newest event and deliver it, so listeners see the jump (a new epoch, a gap) and
+    // resync themselves; without it they would wait for an event that may never come.
     const newest = await this.readAfter(topic, { offset: head.offset - 1, epoch: head.epoch });
     if (newest.kind !== 'events') return;
     live.last = head.offset - 1;
@@ -298,6 +347,20 @@ export class RedisBus implements EventBus {
   }
 }
 
+/** A read's result as a promise, with its settlers for the one script call that answers it. */
+class PendingRead {
+  readonly promise: Promise<History>;
+  resolve!: (history: History) => void;
+  reject!: (error: unknown) => void;
+  constructor() {
+    this.promise = new Promise<History>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
+
+const UNAVAILABLE: History = { kind: 'unavailable' };
 const CATCH_UP_RETRY_MS = 200;
 const HEAL_MS = 1_000;
 
