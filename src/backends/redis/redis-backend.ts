@@ -9,7 +9,9 @@ import { RedisSeatStore } from './redis-seat-store.js';
 
 const redisOptions: RedisOptions = {
   lazyConnect: true,
-  commandTimeout: COMMAND_TIMEOUT_MS,
+  // A backstop that frees the commands of a hung connection; RedisContext.run answers the caller
+  // at COMMAND_TIMEOUT_MS, and must be the one to decide (see there).
+  commandTimeout: 2 * COMMAND_TIMEOUT_MS,
   connectTimeout: 2_000,
   maxRetriesPerRequest: 0,
   // ioredis backs off to ~5 s by default; reconnect promptly so an outage heals fast.

@@ -5,6 +5,15 @@ import { StorageUnavailableError } from '../../bus/unavailable-error.js';
 /** A command answers within this long (else 503), whether Redis is down or hung. */
 export const COMMAND_TIMEOUT_MS = 1_000;
 
+/**
+ * A mutation that has not started in Redis within this long of being sent is refused there,
+ * unapplied (its script compares Redis's clock with this deadline). The rest of COMMAND_TIMEOUT_MS
+ * is for a script that did start in time to run and for its answer to come back, so that a caller
+ * that gave up (503) can be sure nothing was applied: a script may not start just before the
+ * caller's own deadline and answer after it. It also absorbs a few hundred ms of clock skew.
+ */
+export const SCRIPT_START_DEADLINE_MS = 750;
+
 /** Keys of one topic. The hash tag keeps them in one Cluster slot, so one script can touch all. */
 export function topicKeys(prefix: string, topic: string) {
   const base = `${prefix}{${topic}}`;
@@ -43,13 +52,25 @@ export class RedisContext {
     return [this.sharded ? 'SPUBLISH' : 'PUBLISH', this.durable ? '1' : '0', newEpoch(), this.replayLimit];
   }
 
-  /** Runs a command, turning connection trouble into StorageUnavailableError. */
+  /**
+   * Runs a command, turning connection trouble into StorageUnavailableError, and no answer within
+   * COMMAND_TIMEOUT_MS into one too. The timeout gives way to an answer that is already there: after
+   * the event loop was blocked (a busy process), timers run before sockets are read, so a timer
+   * alone would call a command that Redis answered (and applied) a timeout. It decides in the check
+   * phase instead, after the poll phase has read what arrived.
+   */
   async run<T>(command: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => setImmediate(() => reject(new Error('Command timed out'))), COMMAND_TIMEOUT_MS);
+    });
     try {
-      return await command();
+      return await Promise.race([command(), timeout]);
     } catch (error) {
       if (isReplyError(error)) throw error;
       throw new StorageUnavailableError(error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

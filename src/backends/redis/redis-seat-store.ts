@@ -19,7 +19,7 @@ import type {
   SeatCommand,
   SeatStore,
 } from '../../seats/seat-store.js';
-import { COMMAND_TIMEOUT_MS, type RedisContext, topicKeys } from './redis-context.js';
+import { type RedisContext, SCRIPT_START_DEADLINE_MS, topicKeys } from './redis-context.js';
 import { seatScripts } from './scripts.js';
 
 type Reply = Array<string | number>;
@@ -284,7 +284,7 @@ export class RedisSeatStore implements SeatStore {
         scheduleId,
         now,
         new Date(now).toISOString(),
-        Date.now() + COMMAND_TIMEOUT_MS,
+        Date.now() + SCRIPT_START_DEADLINE_MS,
         cooldownMs,
         ...args,
       ]),

@@ -8,7 +8,8 @@
 -- ARGV[6]  schedule id
 -- ARGV[7]  now, epoch ms: the time holds expire by
 -- ARGV[8]  now as an ISO timestamp, for the events
--- ARGV[9]  deadline, epoch ms by the caller's clock: past it the caller has answered 503
+-- ARGV[9]  deadline, epoch ms by the caller's clock: the latest a mutation may start (see
+--          SCRIPT_START_DEADLINE_MS in redis-context.ts); the caller waits longer for the answer
 -- ARGV[10]  cool-down, ms, of the holds this script expires (0: none)
 -- ARGV[11..]  the script's own arguments
 --
@@ -38,8 +39,9 @@ local unwarned, expired = KEYS[9], KEYS[10]
 local channel, schedule, now, iso, deadline = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
 local cooldown_ms = tonumber(ARGV[10])
 
--- A request whose caller already gave up (its command timed out on a hung Redis, it answered
--- 503) must not be applied when Redis resumes: Redis's clock against the caller's deadline.
+-- A request whose caller may have given up (its command timed out on a hung or busy Redis, it
+-- answered 503) must not be applied when Redis gets to it: Redis's clock against the deadline,
+-- which comes early enough that a script starting before it answers before the caller gives up.
 local function too_late()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
