@@ -25,6 +25,11 @@ export interface Config {
   /** A holder is warned (`hold-expiring` on the private stream) this long before a hold expires; 0 = never. */
   holdWarningMs: number;
   sseBufferLimitBytes: number;
+  /**
+   * A stream's snapshot (a whole seat map, megabytes for an arena) is not held to
+   * `sseBufferLimitBytes`: a reader that has not taken it within this long is disconnected.
+   */
+  snapshotWriteTimeoutMs: number;
   /** Undefined: a random secret per process (sessions do not survive a restart). */
   sessionSecret: string | undefined;
   /** The service credential (a bearer token); undefined: only a service JWT is one. */
@@ -123,6 +128,7 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   holdSweepMs: 1_000,
   holdWarningMs: 60_000,
   sseBufferLimitBytes: 1_048_576,
+  snapshotWriteTimeoutMs: 10_000,
   sessionSecret: undefined,
   adminToken: undefined,
   maxSeatsPerRequest: 20,
@@ -236,6 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
     holdSweepMs: int(env, 'HOLD_SWEEP_MS', d.holdSweepMs, 10, 60_000),
     holdWarningMs: int(env, 'HOLD_WARNING_MS', d.holdWarningMs, 0, 24 * 60 * 60_000),
     sseBufferLimitBytes: int(env, 'SSE_BUFFER_LIMIT_BYTES', d.sseBufferLimitBytes, 1_024),
+    snapshotWriteTimeoutMs: int(env, 'SNAPSHOT_WRITE_TIMEOUT_MS', d.snapshotWriteTimeoutMs, 100, 600_000),
     sessionSecret: secret(env, 'SESSION_SECRET', 32),
     adminToken: secret(env, 'ADMIN_TOKEN', 16),
     maxSeatsPerRequest: int(env, 'MAX_SEATS_PER_REQUEST', d.maxSeatsPerRequest, 1, 1_000),

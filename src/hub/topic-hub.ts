@@ -3,8 +3,9 @@ import type { EventBus } from '../bus/event-bus.js';
 import { formatCursor } from '../protocol/cursor.js';
 import type { EventId } from '../protocol/event-id.js';
 import type { FrameCodec, SnapshotSource } from './frame-codec.js';
-import { Topic, type Chunk } from './topic.js';
-import { topicStream, type StartAt, type TopicStreamDeps } from './topic-stream.js';
+import { isSnapshotFrame, SnapshotFrames } from './snapshot-frames.js';
+import { Topic } from './topic.js';
+import { type Emit, topicStream, type StartAt, type TopicStreamDeps } from './topic-stream.js';
 
 export interface TopicHubOptions {
   bus: EventBus;
@@ -70,6 +71,7 @@ export class TopicHub {
       bus: options.bus,
       codec,
       snapshot: options.snapshot,
+      frames: new SnapshotFrames(codec),
       acquire: (name) => {
         let topic = this.topics.get(name);
         // A deleted topic's Topic ends with its subscribers; a newcomer gets one of its own.
@@ -96,7 +98,7 @@ export class TopicHub {
    */
   stream(request: StreamRequest): Observable<Buffer> {
     const { topics } = request;
-    const project = (request.cursor ?? topics.length > 1) ? this.withCursor(topics) : (chunk: Chunk) => chunk.bytes;
+    const emit = (request.cursor ?? topics.length > 1) ? this.withCursor(topics) : bytesOnly;
     return new Observable<Buffer>((subscriber) => {
       // The topic streams feed this subscriber directly; their teardown joins its own.
       for (const topic of topics) {
@@ -104,7 +106,7 @@ export class TopicHub {
           if (topic.deleted !== undefined) subscriber.next(Buffer.from(topic.deleted));
           subscriber.complete();
         };
-        topicStream(this.deps, topic.topic, topic.after, project, deleted).subscribe(subscriber);
+        topicStream(this.deps, topic.topic, topic.after, emit, deleted).subscribe(subscriber);
       }
       const slot = this.slots[this.nextSlot++ % this.slots.length]!;
       slot.add(subscriber);
@@ -153,15 +155,21 @@ export class TopicHub {
     for (const subscriber of slot) subscriber.next(bytes);
   };
 
-  /** For a multi-topic stream: each chunk followed by the cursor of where every topic stands. */
-  private withCursor(topics: readonly TopicPosition[]): (chunk: Chunk) => Buffer {
+  /**
+   * For a multi-topic stream: each chunk followed by the cursor of where every topic stands, in
+   * one write; a snapshot frame, shared by every subscriber, is written as it is, then the cursor.
+   */
+  private withCursor(topics: readonly TopicPosition[]): Emit<Buffer> {
     const labels = new Map(topics.map((t) => [t.topic, t.label]));
     const positions = new Map<string, EventId>();
     for (const t of topics) if (typeof t.after === 'object') positions.set(t.label, t.after);
     const codec = this.options.codec;
-    return (chunk) => {
+    return (chunk, to) => {
       positions.set(labels.get(chunk.topic)!, { offset: chunk.last, epoch: chunk.epoch });
-      return Buffer.concat([chunk.bytes, Buffer.from(codec.cursor(formatCursor(positions)))]);
+      const cursor = Buffer.from(codec.cursor(formatCursor(positions)));
+      if (!isSnapshotFrame(chunk.bytes)) return to.next(Buffer.concat([chunk.bytes, cursor]));
+      to.next(chunk.bytes);
+      to.next(cursor);
     };
   }
 
@@ -186,3 +194,6 @@ export class TopicHub {
     return this.topics.get(topic)?.sink.currentSubscriberCount() ?? 0;
   }
 }
+
+/** A single-topic stream writes each chunk's bytes as they are. */
+const bytesOnly: Emit<Buffer> = (chunk, to) => to.next(chunk.bytes);

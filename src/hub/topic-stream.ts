@@ -4,12 +4,15 @@ import { StorageUnavailableError } from '../bus/unavailable-error.js';
 import type { EventId } from '../protocol/event-id.js';
 import { nextStep } from '../protocol/resume.js';
 import type { FrameCodec, SnapshotSource } from './frame-codec.js';
+import type { SnapshotFrames } from './snapshot-frames.js';
 import { type Chunk, cutChunk, encodeChunk, type Topic } from './topic.js';
 
 export interface TopicStreamDeps {
   readonly bus: EventBus;
   readonly codec: FrameCodec;
   readonly snapshot: SnapshotSource;
+  /** Snapshot frames, encoded once per snapshot. */
+  readonly frames: SnapshotFrames;
   /** Returns the live topic, creating it for the first subscriber. */
   acquire(topic: string): Topic;
   /** Called after a subscriber left; removes the topic when it was the last. */
@@ -20,6 +23,9 @@ const RETRY_MS = 500;
 
 /** Where a subscription starts: after an id, with a snapshot, or with whatever comes next. */
 export type StartAt = EventId | 'snapshot' | 'live';
+
+/** Passes a chunk on to the connection (its bytes, and on a multi-topic stream its cursor). */
+export type Emit<T> = (chunk: Chunk, to: Subscriber<T>) => void;
 
 /**
  * `resume ++ live` for one topic: every event after `after`, in order, then live events, with
@@ -32,13 +38,13 @@ export function topicStream<T>(
   deps: TopicStreamDeps,
   name: string,
   after: StartAt,
-  project: (chunk: Chunk) => T,
+  emit: Emit<T>,
   /** The topic was deleted: called instead of delivering anything more (the caller ends the stream). */
   onDeleted: () => void,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     const topic = deps.acquire(name);
-    const stream = new ResumingStream(deps, name, subscriber, project, onDeleted);
+    const stream = new ResumingStream(deps, name, subscriber, emit, onDeleted);
     topic.sink.asObservable().subscribe(stream);
     stream.sync(after);
     return () => {
@@ -61,7 +67,7 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     private readonly deps: TopicStreamDeps,
     private readonly name: string,
     private readonly subscriber: Subscriber<T>,
-    private readonly project: (chunk: Chunk) => T,
+    private readonly emit: Emit<T>,
     private readonly onDeleted: () => void,
   ) {
     super();
@@ -117,8 +123,8 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     const { offset, epoch } = snapshot.id;
     this.epoch = epoch;
     this.last = offset;
-    const bytes = Buffer.from(this.deps.codec.snapshot(this.name, snapshot));
-    this.subscriber.next(this.project({ topic: this.name, epoch, first: offset, last: offset, bytes, appendedAt: 0 }));
+    const bytes = this.deps.frames.of(this.name, snapshot);
+    this.emit({ topic: this.name, epoch, first: offset, last: offset, bytes, appendedAt: 0 }, this.subscriber);
   }
 
   /** Goes on from the topic's newest event: what comes after it is delivered. */
@@ -155,6 +161,6 @@ class ResumingStream<T> extends Subscriber<Chunk> {
 
   private send(chunk: Chunk): void {
     this.last = chunk.last;
-    this.subscriber.next(this.project(chunk));
+    this.emit(chunk, this.subscriber);
   }
 }

@@ -3,17 +3,25 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Subscriber, type Observable } from 'rxjs';
 import { toErrorBody } from '../errors.js';
+import { isSnapshotFrame } from '../../hub/snapshot-frames.js';
 import { errorFrame, retryFrame, withRetry } from '../../protocol/sse-frames.js';
 
 export interface SseStreamOptions {
-  /** Unsent bytes (response buffer plus socket buffer) past which the connection is closed. */
+  /**
+   * Unsent bytes (response buffer plus socket buffer) past which the connection is closed. A
+   * snapshot is bounded by time instead; while one is unsent, what is written behind it counts.
+   */
   bufferLimitBytes: number;
+  /** A snapshot not taken (handed to the kernel) within this long closes the connection. */
+  snapshotTimeoutMs: number;
   /** The `retry:` hint written in a stream's first block with data. */
   retryMs: number;
   /** The `retry:` hint written when the source completes (lifetime reached, shutdown). */
   retryOnEnd(): number;
   /** `request`'s connection was closed for not reading fast enough: `pendingBytes` unsent, `chunkBytes` refused. */
   onOverflow(request: FastifyRequest, pendingBytes: number, chunkBytes: number): void;
+  /** `request`'s connection was closed for not taking a snapshot in time: `pendingBytes` unsent. */
+  onSnapshotTimeout(request: FastifyRequest, pendingBytes: number): void;
   onOpen(): void;
   onClose(): void;
   /**
@@ -34,7 +42,8 @@ const HEADERS = { 'X-Accel-Buffering': 'no' } as const;
  * CPU per delivery of a raw server, never tells the source when the client left, crashes on a
  * rejected iterable and buffers without limit (docs/architecture.md, The SSE adapter). Here:
  * teardown on `'close'`, an error ends the stream with a final `event: error` frame, and a reader that falls more than
- * `bufferLimitBytes` behind is disconnected (it resumes from its last id).
+ * `bufferLimitBytes` behind, or takes longer than `snapshotTimeoutMs` over a snapshot, is disconnected (it resumes
+ * from its last id).
  */
 export function openSseStream(
   reply: FastifyReply,
@@ -54,10 +63,24 @@ export function openSseStream(
   else res.once('close', () => writer.dispose());
 }
 
+/** A snapshot being written to one connection: bounded by time, not by bytes. */
+interface SnapshotWrite {
+  /** Snapshot writes not yet handed to the kernel. */
+  unsent: number;
+  /** Bytes written behind them: they count against the byte bound. */
+  behind: number;
+  timer: NodeJS.Timeout;
+}
+
+/** How much of a chunk is read as text to put the `retry:` hint in: a snapshot may be megabytes. */
+const HINT_SCAN_BYTES = 4096;
+
 /** The subscriber that writes a stream's bytes to one response (a class: thousands are open at once). */
 class SseWriter extends Subscriber<Buffer> {
   /** Until the first block with data is written: it carries the `retry:` hint. */
   private retryPending = true;
+  /** Set while a snapshot is being written. */
+  private snapshot: SnapshotWrite | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -70,26 +93,97 @@ class SseWriter extends Subscriber<Buffer> {
 
   dispose(): void {
     this.unsubscribe();
+    if (this.snapshot) clearTimeout(this.snapshot.timer);
     this.options.onClose();
   }
 
   protected override _next(chunk: Buffer): void {
     const { res } = this;
     if (res.destroyed) return;
+    if (this.retryPending || this.snapshot || isSnapshotFrame(chunk)) this.nextWithCare(chunk);
+    else if (res.writableLength + chunk.length > this.options.bufferLimitBytes)
+      this.overflow(res.writableLength, chunk);
+    else this.write(chunk);
+  }
+
+  /** The first block with data (it gets the `retry:` hint), a snapshot, or what is written behind one. */
+  private nextWithCare(chunk: Buffer): void {
+    let head: Buffer | undefined;
     let bytes = chunk;
     if (this.retryPending) {
-      const text = withRetry(chunk.toString(), this.options.retryMs);
-      if (text !== undefined) {
-        bytes = Buffer.from(text);
-        this.retryPending = false;
-      }
+      [head, bytes] = this.withRetry(chunk);
+      this.retryPending = head === undefined && bytes === chunk;
     }
-    if (res.writableLength + bytes.length > this.options.bufferLimitBytes) {
-      this.options.onOverflow(this.request, res.writableLength, bytes.length);
-      res.destroy();
+    // A snapshot's frame is shared by every subscriber: written after its hinted head, not copied.
+    if (isSnapshotFrame(chunk)) {
+      this.writeSnapshot(head, bytes);
       return;
     }
-    res.write(bytes);
+    if (head) bytes = Buffer.concat([head, bytes]); // live frames: one write per chunk
+    const pending = this.snapshot ? this.snapshot.behind : this.res.writableLength;
+    if (pending + bytes.length > this.options.bufferLimitBytes) {
+      this.overflow(pending, bytes);
+      return;
+    }
+    if (this.snapshot) this.snapshot.behind += bytes.length;
+    this.write(bytes);
+  }
+
+  private overflow(pending: number, refused: Buffer): void {
+    this.options.onOverflow(this.request, pending, refused.length);
+    this.res.destroy();
+  }
+
+  /**
+   * `chunk` with the `retry:` hint in its first block with data: `[head, rest]` when only its
+   * first bytes had to be read for it (the rest written as it is, shared), `[undefined, chunk]`
+   * when no block carries data. Bytes stay bytes (latin1), whatever their encoding.
+   */
+  private withRetry(chunk: Buffer): [Buffer | undefined, Buffer] {
+    const scan = Math.min(chunk.length, HINT_SCAN_BYTES);
+    const text = withRetry(chunk.toString('latin1', 0, scan), this.options.retryMs);
+    if (text !== undefined)
+      return scan === chunk.length
+        ? [undefined, Buffer.from(text, 'latin1')]
+        : [Buffer.from(text, 'latin1'), chunk.subarray(scan)];
+    // The first block with data begins past the scanned bytes (never, with the hub's frames).
+    const whole = scan < chunk.length ? withRetry(chunk.toString('latin1'), this.options.retryMs) : undefined;
+    return [undefined, whole === undefined ? chunk : Buffer.from(whole, 'latin1')];
+  }
+
+  /**
+   * A snapshot is written whatever is unsent, and the reader has `snapshotTimeoutMs` to take it
+   * (Node calls back once the last byte is handed to the kernel); meanwhile what is written
+   * behind it counts against the byte bound.
+   */
+  private writeSnapshot(head: Buffer | undefined, bytes: Buffer): void {
+    if (head) this.write(head);
+    // The newest snapshot's deadline counts: one written behind another waits for it first.
+    const timer = setTimeout(() => this.snapshotTimedOut(), this.options.snapshotTimeoutMs).unref();
+    if (this.snapshot) {
+      clearTimeout(this.snapshot.timer);
+      this.snapshot.timer = timer;
+      this.snapshot.unsent++;
+    } else this.snapshot = { unsent: 1, behind: 0, timer };
+    this.res.write(bytes, () => this.snapshotTaken());
+    this.options.onWrite(bytes);
+  }
+
+  private snapshotTaken(): void {
+    const { snapshot } = this;
+    if (!snapshot || --snapshot.unsent > 0) return;
+    clearTimeout(snapshot.timer);
+    this.snapshot = undefined;
+  }
+
+  private snapshotTimedOut(): void {
+    if (!this.snapshot || this.res.destroyed) return;
+    this.options.onSnapshotTimeout(this.request, this.res.writableLength);
+    this.res.destroy();
+  }
+
+  private write(bytes: Buffer): void {
+    this.res.write(bytes);
     this.options.onWrite(bytes);
   }
 

@@ -35,11 +35,20 @@ export function sseOptions(ctx: AppContext): SseStreamOptions {
     retryMs: config.sseRetryMs,
     // Shutting down: come back soon, spread out, to another instance.
     retryOnEnd: () => (ctx.accepting ? config.sseRetryMs : 250 + Math.random() * 1000),
+    snapshotTimeoutMs: config.snapshotWriteTimeoutMs,
     onOverflow: (request, pendingBytes, chunkBytes) => {
       metrics.sseOverflows.inc();
       request.log.warn(
         { ...streamFollows(request), pendingBytes, chunkBytes, limitBytes: config.sseBufferLimitBytes },
         'SSE client too slow: disconnected with more than SSE_BUFFER_LIMIT_BYTES unsent',
+      );
+    },
+    // A slow reader too, counted with the others: it could not take a snapshot in time.
+    onSnapshotTimeout: (request, pendingBytes) => {
+      metrics.sseOverflows.inc();
+      request.log.warn(
+        { ...streamFollows(request), pendingBytes, timeoutMs: config.snapshotWriteTimeoutMs },
+        'SSE client too slow: disconnected with a snapshot not taken within SNAPSHOT_WRITE_TIMEOUT_MS',
       );
     },
     onOpen: () => {
