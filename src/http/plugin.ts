@@ -14,13 +14,13 @@ import { createBackend } from '../backends/create-backend.js';
 import { type Config, defaultConfig } from '../config.js';
 import { TopicHub } from '../hub/topic-hub.js';
 import { encodeNotice, isUserTopic, userTopic } from '../hub/user-topic.js';
-import { encodeSnapshot } from '../protocol/seat-events.js';
-import { publicSeat, scheduleIdOfTopic } from '../seats/seat-events.js';
+import { scheduleIdOfTopic, scheduleTopic } from '../seats/seat-events.js';
 import { SeatHoldService } from '../seats/seat-hold-service.js';
 import { Authenticator } from './authenticate.js';
 import type { AppContext } from './context.js';
 import { answerOtherMethods, installErrorHandler, trackMethods } from './errors.js';
 import { registerLimits } from './limits.js';
+import { MapCache } from './map-cache.js';
 import { createMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRequestMetrics } from './request-metrics.js';
@@ -80,6 +80,12 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     notify: (userId, event, data) => backend.bus.append(userTopic(userId), encodeNotice(event, JSON.stringify(data))),
     onNoticeError: (error) => app.log.warn({ err: error }, 'a hold notice could not be delivered'),
   });
+  // The seat maps of GET …/seats and of snapshots: serialized once per event offset, shared.
+  const maps = new MapCache({
+    head: (scheduleId) => backend.bus.head(scheduleTopic(scheduleId)),
+    read: (scheduleId) => seats.state(scheduleId),
+    freshEpochOnCreate: backend.kind === 'redis',
+  });
   const hub = new TopicHub({
     bus: backend.bus,
     codec: sseCodec(config.heartbeatStyle),
@@ -87,8 +93,7 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     snapshot: async (topic) => {
       // A private stream's notices have no snapshot: it goes on live (docs/integration.md).
       if (isUserTopic(topic)) return undefined;
-      const state = await seats.state(scheduleIdOfTopic(topic));
-      return { id: state.lastEventId, data: encodeSnapshot(state.scheduleId, state.seats.map(publicSeat)) };
+      return (await maps.get(scheduleIdOfTopic(topic))).snapshot;
     },
   });
   if (config.guestSessions && !config.sessionSecret) {
@@ -154,7 +159,7 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     if (config.demo) await scope.register(fastifyStatic, { root: PUBLIC_DIR, index: 'index.html' });
     await scope.register(healthRoutes, { ctx });
     await scope.register(sessionRoutes, { ctx });
-    await scope.register(seatRoutes, { ctx });
+    await scope.register(seatRoutes, { ctx, maps });
     await scope.register(eventRoutes, { ctx });
     await scope.register(adminRoutes, { ctx });
     await scope.register(notificationRoutes, { ctx });
@@ -175,6 +180,7 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     hub.closeStreams();
   });
   app.addHook('onClose', async () => {
+    maps.close();
     await backend.close();
   });
 };

@@ -61,5 +61,10 @@ export function encodeHeartbeat(at: Date): string {
 }
 
 export function encodeSnapshot(scheduleId: number, seats: readonly PublicSeat[]): string {
-  return JSON.stringify({ scheduleId, seats } satisfies { scheduleId: number; seats: readonly PublicSeat[] });
+  return encodeSnapshotOf(scheduleId, JSON.stringify(seats));
+}
+
+/** A snapshot's data around seats already serialized (a JSON array of `PublicSeat`s, made once for many). */
+export function encodeSnapshotOf(scheduleId: number, seatsJson: string): string {
+  return `{"scheduleId":${scheduleId},"seats":${seatsJson}}`;
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { VIEWER } from '../../auth/caller.js';
-import { formatEventId } from '../../protocol/event-id.js';
 import type { SeatChange } from '../../seats/seat-hold-service.js';
 import { publicSeat } from '../../seats/seat-events.js';
 import type { SeatState } from '../../seats/seat.js';
+import { compress, negotiateEncoding } from '../content-encoding.js';
 import type { AppContext } from '../context.js';
+import type { MapCache } from '../map-cache.js';
 import {
   CHANGE_REFUSALS,
   noBody,
@@ -34,7 +35,10 @@ interface ReserveRequest extends ScheduleRequest {
  * The seat map and its changes (docs/api.md). Holding and releasing one's own holds is a buyer's
  * act; reserving (after payment) and releasing anyone's seats is the service's.
  */
-export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
+export async function seatRoutes(
+  app: FastifyInstance,
+  { ctx, maps }: { ctx: AppContext; maps: MapCache },
+): Promise<void> {
   const { seats, auth, limits, metrics, config } = ctx;
 
   /** Runs a mutation and counts its outcome. */
@@ -74,19 +78,28 @@ export async function seatRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       // Reading is public: a stale or bad credential only means no seat is marked as mine.
       const caller = await auth.caller(request).catch(() => VIEWER);
       const userId = caller.role === 'buyer' ? caller.userId : undefined;
-      const state = await seats.state(scheduleId);
-      const lastEventId = formatEventId(state.lastEventId);
+      const body = await maps.get(scheduleId);
       // The map a caller sees depends on who they are (their own seats are marked), so does the tag.
       const viewer = userId ? `.${createHash('sha256').update(userId).digest('base64url').slice(0, 12)}` : '';
-      const etag = `"${lastEventId}${viewer}"`;
+      const etag = `"${body.eventId}${viewer}"`;
       void reply.headers({
-        'Last-Event-ID': lastEventId,
+        'Last-Event-ID': body.eventId,
         ETag: etag,
         'Cache-Control': 'no-cache',
-        Vary: 'Cookie, Authorization',
+        Vary: 'Cookie, Authorization, Accept-Encoding',
       });
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-      return state.seats.map((seat) => seatView(seat, userId));
+      const encoding = negotiateEncoding(request.headers['accept-encoding']);
+      // The shared bytes, compressed once per offset; a caller with seats of its own gets them
+      // with those seats marked, made and compressed for it alone.
+      let bytes: Buffer;
+      if (userId === undefined || !body.map.hasSeatsOf(userId)) bytes = await body.encoded(encoding);
+      else {
+        const own = body.map.viewOf(userId);
+        bytes = encoding === 'identity' ? own : await compress(own, encoding, 'single');
+      }
+      if (encoding !== 'identity') void reply.header('Content-Encoding', encoding);
+      return reply.type('application/json; charset=utf-8').send(bytes);
     },
   );
 

@@ -1,0 +1,72 @@
+import type { EventId } from '../protocol/event-id.js';
+import type { PublicSeat } from '../protocol/seat-events.js';
+import type { ScheduleState } from './seat.js';
+
+/** The fields of a `PublicSeat`, in its order: what `JSON.stringify` keeps of a stored seat. */
+const PUBLIC_FIELDS: readonly (keyof PublicSeat)[] = ['id', 'row', 'number', 'status'];
+
+/**
+ * A schedule's seat map as anyone may see it, serialized once: the JSON array of
+ * `GET …/seats`, which is also the `seats` of a snapshot (byte for byte what `JSON.stringify` of
+ * `publicSeat`s writes). It remembers which seats each holder has, so that a holder's own view (its
+ * seats marked `mine`, its holds with `expiresAt`) is these bytes with those few seats replaced,
+ * never a second serialization of the whole map.
+ */
+export class PublicMap {
+  /** The JSON array. */
+  readonly bytes: Buffer;
+  readonly scheduleId: number;
+  /** The last event reflected in the map. */
+  readonly id: EventId;
+  /** Per holder, its seats in map order: seat id, then the hold's expiry (NaN: reserved). */
+  private readonly holders = new Map<string, number[]>();
+
+  constructor(state: ScheduleState) {
+    this.scheduleId = state.scheduleId;
+    this.id = state.lastEventId;
+    // The key list leaves out the holder (and whatever else a store keeps) without a copy per seat.
+    this.bytes = Buffer.from(JSON.stringify(state.seats, PUBLIC_FIELDS as string[]));
+    for (const seat of state.seats) {
+      if (seat.holder === undefined) continue;
+      const seats = this.holders.get(seat.holder);
+      const expiresAt = seat.expiresAt ?? Number.NaN;
+      if (seats) seats.push(seat.id, expiresAt);
+      else this.holders.set(seat.holder, [seat.id, expiresAt]);
+    }
+  }
+
+  /** Whether `userId` holds or reserved any seat here (only then does its view differ). */
+  hasSeatsOf(userId: string): boolean {
+    return this.holders.has(userId);
+  }
+
+  /** Bytes kept besides `bytes`, roughly: the holders' seats. */
+  get extraBytes(): number {
+    let bytes = 0;
+    for (const [holder, seats] of this.holders) bytes += 64 + 2 * holder.length + 8 * seats.length;
+    return bytes;
+  }
+
+  /**
+   * The map as `userId` sees it: its own seats marked `mine: true`, its holds with `expiresAt`
+   * (the fields of the route's answers, after the public ones). Each seat is found in the bytes
+   * by its `{"id":N,` (ids are unique, and no row label contains that text), searching on from
+   * the previous one.
+   */
+  viewOf(userId: string): Buffer {
+    const seats = this.holders.get(userId);
+    if (!seats) return this.bytes;
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (let i = 0; i < seats.length; i += 2) {
+      const start = this.bytes.indexOf(`{"id":${seats[i]},`, at);
+      const end = this.bytes.indexOf('}', start); // seats are flat objects
+      const expiresAt = seats[i + 1]!;
+      const expiry = Number.isNaN(expiresAt) ? '' : `,"expiresAt":"${new Date(expiresAt).toISOString()}"`;
+      parts.push(this.bytes.subarray(at, end), Buffer.from(`,"mine":true${expiry}`));
+      at = end;
+    }
+    parts.push(this.bytes.subarray(at));
+    return Buffer.concat(parts);
+  }
+}

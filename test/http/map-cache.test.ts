@@ -1,0 +1,354 @@
+import http from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { negotiateEncoding } from '../../src/http/content-encoding.js';
+import { MapCache } from '../../src/http/map-cache.js';
+import type { EventId } from '../../src/protocol/event-id.js';
+import { encodeSnapshot } from '../../src/protocol/seat-events.js';
+import { PublicMap } from '../../src/seats/public-map.js';
+import { publicSeat } from '../../src/seats/seat-events.js';
+import { type ScheduleState, type SeatState, seatPosition } from '../../src/seats/seat.js';
+import { SseClient } from '../support/sse-client.js';
+import { get, hold, newGuest, startServer, type TestServer } from '../support/server.js';
+
+/** A store whose reads finish when the test says: each reflects the head as it was when it began. */
+class SlowStore {
+  head: EventId = { offset: 1, epoch: 'e1' };
+  reads = 0;
+  private pending: Array<() => void> = [];
+  failNext: Error | undefined;
+
+  readonly options = {
+    head: async () => this.head,
+    read: (scheduleId: number) => {
+      this.reads++;
+      const at = this.head;
+      const failure = this.failNext;
+      this.failNext = undefined;
+      return new Promise<ScheduleState>((resolve, reject) =>
+        this.pending.push(() => (failure ? reject(failure) : resolve(state(scheduleId, at)))),
+      );
+    },
+  };
+
+  /** Finishes the reads under way. */
+  finish(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const done of pending) done();
+  }
+
+  advance(): void {
+    this.head = { offset: this.head.offset + 1, epoch: this.head.epoch };
+  }
+}
+
+/** A 2 × 5 map at `at`: seat 1 held by u1, seat 4 reserved by u1, seat 7 held by u2. */
+function state(scheduleId: number, at: EventId): ScheduleState {
+  const layout = { rows: 2, seatsPerRow: 5 };
+  const seats: SeatState[] = [];
+  for (let id = 1; id <= 10; id++) {
+    const base = { id, ...seatPosition(layout, id) };
+    if (id === 1) seats.push({ ...base, status: 'HELD', holder: 'u1', expiresAt: Date.UTC(2026, 0, 1, 20) });
+    else if (id === 4) seats.push({ ...base, status: 'RESERVED', holder: 'u1' });
+    else if (id === 7) seats.push({ ...base, status: 'HELD', holder: 'u2', expiresAt: Date.UTC(2026, 0, 1, 21) });
+    else seats.push({ ...base, status: 'AVAILABLE' });
+  }
+  return { scheduleId, seats, lastEventId: at };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('PublicMap', () => {
+  const map = state(3, { offset: 9, epoch: 'e' });
+
+  it('is the JSON of the public seats, byte for byte, and the seats of a snapshot', () => {
+    const serialized = new PublicMap(map);
+    expect(serialized.bytes.toString()).toBe(JSON.stringify(map.seats.map(publicSeat)));
+    expect(encodeSnapshot(3, map.seats.map(publicSeat))).toBe(`{"scheduleId":3,"seats":${serialized.bytes}}`);
+  });
+
+  it('marks a holder’s own seats as the route always did, and hands others the shared bytes', () => {
+    const serialized = new PublicMap(map);
+    // What GET …/seats answered before maps were shared (seat-routes.ts, seatView).
+    const answered = (userId: string) =>
+      map.seats.map((seat) =>
+        seat.holder !== userId
+          ? publicSeat(seat)
+          : {
+              ...publicSeat(seat),
+              mine: true,
+              ...(seat.expiresAt !== undefined && { expiresAt: new Date(seat.expiresAt).toISOString() }),
+            },
+      );
+    expect(serialized.viewOf('u1').toString()).toBe(JSON.stringify(answered('u1')));
+    expect(serialized.viewOf('u2').toString()).toBe(JSON.stringify(answered('u2')));
+    expect(serialized.hasSeatsOf('u3')).toBe(false);
+    expect(serialized.viewOf('u3')).toBe(serialized.bytes);
+  });
+});
+
+describe('negotiateEncoding', () => {
+  it.each<[string | undefined, string]>([
+    [undefined, 'identity'],
+    ['', 'identity'],
+    ['gzip, deflate, br', 'br'],
+    ['gzip, deflate', 'gzip'],
+    ['br;q=0.5, gzip', 'gzip'],
+    ['br;q=0, gzip;q=0', 'identity'],
+    ['*', 'br'],
+    ['*;q=0.1, gzip;q=0.9', 'gzip'],
+    ['identity', 'identity'],
+    ['x-gzip', 'gzip'],
+    ['GZIP;Q=1', 'gzip'],
+  ])('%j → %s', (header, expected) => {
+    expect(negotiateEncoding(header)).toBe(expected);
+  });
+});
+
+describe('MapCache', () => {
+  let cache: MapCache | undefined;
+  afterEach(() => {
+    cache?.close();
+    vi.useRealTimers();
+  });
+
+  it('serializes once per offset: readers at the same head share the map, a new event makes a new one', async () => {
+    const store = new SlowStore();
+    cache = new MapCache(store.options);
+    const first = cache.get(3);
+    await settle();
+    store.finish();
+    const body = await first;
+    expect(await cache.get(3)).toBe(body);
+    expect(await cache.get(3)).toBe(body);
+    expect(store.reads).toBe(1);
+    store.advance();
+    const next = cache.get(3);
+    await settle();
+    store.finish();
+    expect((await next).id).toEqual({ offset: 2, epoch: 'e1' });
+    expect(store.reads).toBe(2);
+    expect(cache.size).toBe(1); // one map per schedule: the newer replaced the older
+  });
+
+  it('shares one read among readers of a stale position, and the next among those who saw a newer head', async () => {
+    const store = new SlowStore();
+    cache = new MapCache(store.options);
+    const early = Array.from({ length: 16 }, () => cache!.get(3));
+    await settle();
+    expect(store.reads).toBe(1);
+    store.advance(); // an event while the read is under way: it may not reflect it
+    const late = Array.from({ length: 16 }, () => cache!.get(3));
+    await settle();
+    expect(store.reads).toBe(1); // the next read waits for the one under way
+    store.finish();
+    const earlyBodies = await Promise.all(early);
+    expect(new Set(earlyBodies).size).toBe(1);
+    expect(earlyBodies[0]!.id.offset).toBe(1);
+    await settle();
+    expect(store.reads).toBe(2);
+    store.finish();
+    const lateBodies = await Promise.all(late);
+    expect(new Set(lateBodies).size).toBe(1);
+    expect(lateBodies[0]!.id.offset).toBe(2); // no reader gets a map older than the head it saw
+  });
+
+  it('keeps no failed read: the next reader reads again', async () => {
+    const store = new SlowStore();
+    cache = new MapCache(store.options);
+    store.failNext = new Error('SCHEDULE_NOT_FOUND');
+    const failed = cache.get(3);
+    await settle();
+    store.finish();
+    await expect(failed).rejects.toThrow('SCHEDULE_NOT_FOUND');
+    expect(cache.size).toBe(0);
+    const retried = cache.get(3);
+    await settle();
+    store.finish();
+    expect((await retried).id.offset).toBe(1);
+    expect(store.reads).toBe(2);
+  });
+
+  it('reads a map at offset 0 again, unless the store gives a schedule created again a new epoch', async () => {
+    for (const freshEpochOnCreate of [false, true]) {
+      const store = new SlowStore();
+      store.head = { offset: 0, epoch: 'e1' };
+      cache = new MapCache({ ...store.options, freshEpochOnCreate });
+      for (let i = 0; i < 2; i++) {
+        const body = cache.get(3);
+        await settle();
+        store.finish();
+        await body;
+      }
+      expect(store.reads).toBe(freshEpochOnCreate ? 1 : 2);
+      cache.close();
+    }
+  });
+
+  it('compresses once per encoding, and counts the forms in its bytes', async () => {
+    const store = new SlowStore();
+    cache = new MapCache(store.options);
+    const pending = cache.get(3);
+    await settle();
+    store.finish();
+    const body = await pending;
+    const raw = cache.bytes;
+    expect(raw).toBeGreaterThanOrEqual(body.map.bytes.length);
+    const [gzip, again] = await Promise.all([body.encoded('gzip'), body.encoded('gzip')]);
+    expect(again).toBe(gzip);
+    expect(gunzipSync(gzip)).toEqual(body.map.bytes);
+    const br = await body.encoded('br');
+    expect(brotliDecompressSync(br)).toEqual(body.map.bytes);
+    expect(await body.encoded('identity')).toBe(body.map.bytes);
+    expect(cache.bytes).toBe(raw + gzip.length + br.length);
+  });
+
+  it('drops the map of a schedule nobody read for idleMs, and the least recently read past maxBytes', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    const store = new SlowStore();
+    const read = async (id: number) => {
+      const body = cache!.get(id);
+      await settle();
+      store.finish();
+      return body;
+    };
+    cache = new MapCache({ ...store.options, idleMs: 30_000 });
+    await read(1);
+    await read(2);
+    vi.advanceTimersByTime(20_000);
+    await read(2); // 2 is read again; 1 is not
+    expect(store.reads).toBe(2);
+    vi.advanceTimersByTime(15_000);
+    expect(cache.size).toBe(1);
+    await read(2);
+    expect(store.reads).toBe(2); // still cached
+    vi.advanceTimersByTime(60_000);
+    expect(cache.size).toBe(0); // the sweeper stops with nothing left to sweep
+    expect(vi.getTimerCount()).toBe(0);
+    cache.close();
+
+    const one = (await read(9)).bytes;
+    cache.close();
+    cache = new MapCache({ ...store.options, maxBytes: 2 * one + one / 2 });
+    await read(1);
+    await read(2);
+    await read(1); // now 2 is the least recently read
+    await read(3);
+    expect(cache.size).toBe(2);
+    expect(cache.bytes).toBeLessThanOrEqual(2 * one + one / 2);
+    const reads = store.reads;
+    await read(1);
+    await read(3);
+    expect(store.reads).toBe(reads); // 1 and 3 stayed
+    await read(2);
+    expect(store.reads).toBe(reads + 1); // 2 was dropped
+  });
+});
+
+describe('GET …/seats and snapshots share one map per offset', () => {
+  let server: TestServer;
+  afterEach(() => server.close());
+
+  /** A raw GET that keeps the encoded body as it came (fetch would decode it). */
+  function rawGet(path: string, headers: Record<string, string>) {
+    return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      http
+        .get(server.url + path, { headers }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }),
+          );
+        })
+        .on('error', reject);
+    });
+  }
+
+  it('answers br, gzip or identity as negotiated, each the same map, read once per offset', async () => {
+    server = await startServer();
+    const guest = await newGuest(server.url);
+    await hold(server.url, guest, [5]); // an offset past 0
+    const state = vi.spyOn(server.app.seatstream.seats, 'state');
+    const readers = ['br', 'gzip, deflate', 'identity', ''].flatMap((encoding) =>
+      Array.from({ length: 4 }, () => rawGet('/api/schedules/1/seats', { 'accept-encoding': encoding })),
+    );
+    const answers = await Promise.all(readers);
+    expect(state).toHaveBeenCalledTimes(1);
+    const plain = answers.find((answer) => answer.headers['content-encoding'] === undefined)!.body;
+    const map = JSON.parse(plain.toString()) as Array<{ id: number; status: string }>;
+    expect(map).toHaveLength(200);
+    expect(map[4]).toEqual({ id: 5, row: 'A', number: 5, status: 'HELD' }); // an anonymous reader: not mine
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(answer.headers.vary).toMatch(/Accept-Encoding/);
+      const encoding = answer.headers['content-encoding'];
+      const decoded =
+        encoding === 'br'
+          ? brotliDecompressSync(answer.body)
+          : encoding === 'gzip'
+            ? gunzipSync(answer.body)
+            : answer.body;
+      expect(decoded).toEqual(plain);
+    }
+    expect(answers.map((answer) => answer.headers['content-encoding'] ?? 'identity')).toEqual(
+      ['br', 'gzip', 'identity', 'identity'].flatMap((encoding) => Array(4).fill(encoding)),
+    );
+  });
+
+  it('marks a buyer’s own seats for it alone; the ETag and 304 stay as they were', async () => {
+    server = await startServer();
+    const buyer = await newGuest(server.url);
+    const other = await newGuest(server.url);
+    const held = await hold(server.url, buyer, [5, 6]);
+    const auth = (guest: { token: string }) => ({ authorization: `Bearer ${guest.token}` });
+    const mine = await get(server.url, '/api/schedules/1/seats', auth(buyer));
+    expect(mine.body.slice(4, 7)).toEqual([
+      { id: 5, row: 'A', number: 5, status: 'HELD', mine: true, expiresAt: held.body.expiresAt },
+      { id: 6, row: 'A', number: 6, status: 'HELD', mine: true, expiresAt: held.body.expiresAt },
+      { id: 7, row: 'A', number: 7, status: 'AVAILABLE' },
+    ]);
+    const theirs = await get(server.url, '/api/schedules/1/seats', auth(other));
+    expect(theirs.body[4]).toEqual({ id: 5, row: 'A', number: 5, status: 'HELD' });
+    const anyone = await get(server.url, '/api/schedules/1/seats');
+    expect(theirs.body).toEqual(anyone.body);
+    // The tag names the position and, for a buyer, who asks.
+    expect(anyone.headers.get('etag')).toBe(`"${held.body.eventId}"`);
+    expect(mine.headers.get('etag')).toMatch(new RegExp(`^"${held.body.eventId}\\.[\\w-]{12}"$`));
+    expect(mine.headers.get('etag')).not.toBe(theirs.headers.get('etag'));
+    for (const [headers, etag] of [
+      [auth(buyer), mine.headers.get('etag')!],
+      [{}, anyone.headers.get('etag')!],
+    ] as const) {
+      const again = await fetch(`${server.url}/api/schedules/1/seats`, {
+        headers: { ...headers, 'if-none-match': etag },
+      });
+      expect(again.status).toBe(304);
+    }
+  });
+
+  it('gives streams that ask for a snapshot the map the GET read, and reads again after an event', async () => {
+    server = await startServer();
+    const guest = await newGuest(server.url);
+    await hold(server.url, guest, [5]);
+    const state = vi.spyOn(server.app.seatstream.seats, 'state');
+    const map = await get(server.url, '/api/schedules/1/seats');
+    const streams = await Promise.all(
+      [1, 2, 3].map(() => SseClient.connect(`${server.url}/api/schedules/1/seats/events?snapshot=true`)),
+    );
+    for (const stream of streams) await stream.waitFor((c) => c.events.length > 0, 5_000, 'the snapshot');
+    expect(state).toHaveBeenCalledTimes(1);
+    for (const stream of streams) {
+      const [snapshot] = stream.events;
+      expect(snapshot).toMatchObject({ event: 'snapshot', id: map.headers.get('last-event-id') });
+      expect(JSON.parse(snapshot!.data)).toEqual({ scheduleId: 1, seats: map.body });
+    }
+    const held = await hold(server.url, guest, [6]);
+    const after = await get(server.url, '/api/schedules/1/seats');
+    expect(after.headers.get('last-event-id')).toBe(held.body.eventId);
+    expect(after.body[5].status).toBe('HELD');
+    expect(state).toHaveBeenCalledTimes(2);
+    for (const stream of streams) stream.close();
+  });
+});
