@@ -31,7 +31,7 @@ export class MapBody {
 
   constructor(
     readonly map: PublicMap,
-    /** Called when a compressed form is ready and counts in `bytes`. */
+    /** Called when `bytes` grew: a compressed form is ready, or a frame will be made of the snapshot. */
     private readonly grown: () => void,
   ) {
     this.eventId = formatEventId(map.id);
@@ -41,9 +41,13 @@ export class MapBody {
     return this.map.id;
   }
 
-  /** What this body keeps in memory: the JSON, its compressed forms, the holders' seats. */
+  /**
+   * What this body keeps in memory: the JSON, its compressed forms, the holders' seats, and once
+   * it was a snapshot, the hub's frame of it (which lives as long as the snapshot: about the JSON's size).
+   */
   get bytes(): number {
-    return this.map.bytes.length + this.compressedBytes + this.map.extraBytes;
+    const frame = this.snapshotOf ? this.map.bytes.length : 0;
+    return this.map.bytes.length + this.compressedBytes + this.map.extraBytes + frame;
   }
 
   /** The public map in `encoding`, compressed once per encoding, off the event loop. */
@@ -69,13 +73,15 @@ export class MapBody {
    * frame once (hub/snapshot-frames.ts); its text is made only then and not kept here.
    */
   get snapshot(): Snapshot {
+    if (this.snapshotOf) return this.snapshotOf;
     const { map } = this;
-    this.snapshotOf ??= {
+    this.snapshotOf = {
       id: map.id,
       get data() {
         return encodeSnapshotOf(map.scheduleId, map.bytes.toString());
       },
     };
+    this.grown(); // its frame counts from now on
     return this.snapshotOf;
   }
 }
@@ -97,7 +103,7 @@ interface Entry {
 }
 
 const DEFAULT_IDLE_MS = 30_000;
-const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 128 * 1024 * 1024;
 
 /**
  * The public seat maps of `GET …/seats` and of stream snapshots, serialized once per event

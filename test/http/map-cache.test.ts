@@ -186,7 +186,7 @@ describe('MapCache', () => {
     }
   });
 
-  it('compresses once per encoding, and counts the forms in its bytes', async () => {
+  it('compresses once per encoding, and counts the forms and the snapshot frame in its bytes', async () => {
     const store = new SlowStore();
     cache = new MapCache(store.options);
     const pending = cache.get(3);
@@ -202,6 +202,9 @@ describe('MapCache', () => {
     expect(brotliDecompressSync(br)).toEqual(body.map.bytes);
     expect(await body.encoded('identity')).toBe(body.map.bytes);
     expect(cache.bytes).toBe(raw + gzip.length + br.length);
+    // Taken as a snapshot, its frame (made by the hub, the JSON's size) counts too.
+    expect(body.snapshot).toBe(body.snapshot);
+    expect(cache.bytes).toBe(raw + gzip.length + br.length + body.map.bytes.length);
   });
 
   it('drops the map of a schedule nobody read for idleMs, and the least recently read past maxBytes', async () => {
