@@ -94,7 +94,9 @@ describe('a 100,000-seat arena', () => {
     await arena({ snapshotWriteTimeoutMs: timeoutMs }, { logger: { level: 'warn', stream: destination } });
     const connected = Date.now();
     const slow = await SseClient.connect(`${server!.url}${EVENTS}?snapshot=true`);
-    slow.pause(); // before the snapshot is read: it stops somewhere in its 5.7 MB
+    // Paused before the snapshot comes: it stops somewhere in its 5.7 MB, since the loopback
+    // socket's buffers take less (Linux's default tcp_wmem allows 4 MB at most).
+    slow.pause();
     const reader = await SseClient.connect(`${server!.url}${EVENTS}?snapshot=true`);
     await reader.waitFor((c) => c.events.some((e) => e.event === 'snapshot'), 30_000, 'the snapshot');
     // A reader that does not read does not see its end either: the server's side says it was cut.
