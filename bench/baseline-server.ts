@@ -68,5 +68,6 @@ function json(res: http.ServerResponse, body: unknown, status = 200): void {
 }
 
 server.keepAliveTimeout = 60_000;
-server.listen(Number(process.argv[2] ?? 4000), '127.0.0.1');
+// The listen queue seatstream has by default (LISTEN_BACKLOG), so that a reconnect storm meets the same queue.
+server.listen(Number(process.argv[2] ?? 4000), '127.0.0.1', Number(process.env.LISTEN_BACKLOG ?? 4096));
 process.on('SIGTERM', () => process.exit(0));

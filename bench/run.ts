@@ -12,11 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { startRedis } from '../test/support/redis-server.js';
 import { buildServers, startBaseline, startSeatstream, type ServerHandle } from './lib/processes.js';
 import { requestThroughput } from './lib/publisher.js';
-import { markdown, ratios, svg, type Report } from './lib/report.js';
+import { markdown, ratios, stormRatios, svg, type Report } from './lib/report.js';
 import { fanout, fmt, idle, setUp, type FanoutSpec } from './lib/scenario.js';
+import { storm, type StormSpec } from './lib/storm.js';
 
 const smoke = process.argv.includes('--smoke');
-/** `--only=W1,W2` runs just those scenarios (W4 includes W4-single; W5 runs with W4). */
+/** `--only=W1,W2` runs just those scenarios (W4 includes W4-single; W6 includes W6-kill, which runs alone too). */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
@@ -30,6 +31,7 @@ const plan = smoke
       w2: [{ subscribers: 200, rates: [20, 100] }],
       w3: { subscribers: 200, schedules: 20, rate: 100 },
       w4: { subscribers: 200, rate: 20 },
+      w6: { clients: 200, stayers: 50, rate: 10, steadyMs: 600, tailMs: 200, timeoutMs: 10_000 },
       durationMs: 1_000,
       throughputMs: 1_000,
       workers: 2,
@@ -43,14 +45,22 @@ const plan = smoke
       ],
       w3: { subscribers: 10_000, schedules: 1_000, rate: 1_000 },
       w4: { subscribers: 2_000, rate: 10 },
+      w6: { clients: 3_000, stayers: 1_000, rate: 10, steadyMs: 5_000, tailMs: 1_000, timeoutMs: 60_000 },
       durationMs: 10_000,
       throughputMs: 5_000,
       workers: 4,
       search: [150, 100, 75, 50, 25],
     };
 
-/** W5 runs on a schedule of its own, away from seats the fan-out runs left held. */
+/** W5 runs on a schedule of its own, away from seats the fan-out runs left held; so does W6. */
 const W5_SCHEDULE = 999;
+const W6_SCHEDULE = 600;
+const w6Spec = (scenario: string): StormSpec => ({
+  scenario,
+  ...plan.w6,
+  workers: plan.workers,
+  schedule: W6_SCHEDULE,
+});
 
 const progress = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -84,6 +94,7 @@ async function main(): Promise<void> {
     fanout: [],
     throughput: [],
     sustainable: [],
+    storm: [],
   };
   const spec = (scenario: string, subscribers: number, schedules: number, rates: number[]): FanoutSpec => ({
     scenario,
@@ -116,15 +127,24 @@ async function main(): Promise<void> {
         report.fanout.push(
           ...(await fanout([server], spec('W3', plan.w3.subscribers, plan.w3.schedules, [plan.w3.rate]), progress)),
         );
+      // W6: the storm clients drop their own connections and reopen to the same server.
+      if (want('W6'))
+        report.storm.push(
+          await storm(
+            w6Spec('W6'),
+            { name, from: server, to: server, kill: false, resumes: name === 'seatstream' },
+            progress,
+          ),
+        );
     });
   }
 
-  if (want('W4') || want('W5')) await storesAndInstances(report, spec);
+  if (want('W4') || want('W5') || want('W6') || want('W6-kill')) await storesAndInstances(report, spec);
 
   mkdirSync(`${ROOT}bench/results`, { recursive: true });
   writeFileSync(
     `${ROOT}bench/results/${report.mode}.json`,
-    JSON.stringify({ ...report, ratios: ratios(report) }, null, 2),
+    JSON.stringify({ ...report, ratios: ratios(report), stormRatios: stormRatios(report) }, null, 2),
   );
   // The chart is of a whole full run: a partial one (--only) would replace it with empty axes.
   const chart = !smoke && !only;
@@ -139,11 +159,17 @@ async function main(): Promise<void> {
 
   // The instrument must not rot: seatstream losing or repeating an event, or a scenario that
   // delivered nothing, fails the run.
-  const broken = report.fanout.filter(
+  const broken: { scenario: string; rate: number }[] = report.fanout.filter(
     (r) =>
       r.server.startsWith('seatstream') &&
       (r.misses > 0 || r.duplicates > 0 || r.deliveries === 0 || r.failedRequests > 0),
   );
+  // W6: a seatstream storm client or stayer that missed or repeated an event, or never came back.
+  for (const r of report.storm.filter((r) => r.server.startsWith('seatstream'))) {
+    const lost =
+      r.gaps + r.duplicates + r.sentinelMissing + r.notReopened + r.notCaughtUp + r.stayGaps + r.stayDuplicates;
+    if (lost + r.staySentinelMissing + r.failedRequests > 0) broken.push({ scenario: r.scenario, rate: r.rate });
+  }
   if (broken.length) {
     const where = broken.map((r) => `${r.scenario}@${r.rate}`).join(', ');
     process.stderr.write(
@@ -197,29 +223,50 @@ async function storesAndInstances(
       throw failure.reason;
     }
     try {
-      report.fanout.push(...(await fanout(instances, spec('W4', plan.w4.subscribers, 1, [plan.w4.rate]), progress)));
-      // W5 on the Redis store, then on the memory store.
-      const token = await setUp(instances[0]!, 1, W5_SCHEDULE);
-      progress('W5 redis store: hold/release requests …');
-      const redisRun = await requestThroughput(
-        { url: instances[0]!.url, token },
-        { schedule: W5_SCHEDULE, concurrency: 32, durationMs: plan.throughputMs },
-      );
-      report.throughput.push({
-        scenario: 'W5',
-        store: 'redis',
-        concurrency: 32,
-        requestsPerSecond: redisRun.perSecond,
-        p50Ms: redisRun.histogram.quantile(0.5),
-        p99Ms: redisRun.histogram.quantile(0.99),
-        failed: redisRun.failed,
-      });
+      if (want('W4') || want('W5'))
+        report.fanout.push(...(await fanout(instances, spec('W4', plan.w4.subscribers, 1, [plan.w4.rate]), progress)));
+      if (want('W4') || want('W5')) {
+        // W5 on the Redis store, then on the memory store.
+        const token = await setUp(instances[0]!, 1, W5_SCHEDULE);
+        progress('W5 redis store: hold/release requests …');
+        const redisRun = await requestThroughput(
+          { url: instances[0]!.url, token },
+          { schedule: W5_SCHEDULE, concurrency: 32, durationMs: plan.throughputMs },
+        );
+        report.throughput.push({
+          scenario: 'W5',
+          store: 'redis',
+          concurrency: 32,
+          requestsPerSecond: redisRun.perSecond,
+          p50Ms: redisRun.histogram.quantile(0.5),
+          p99Ms: redisRun.histogram.quantile(0.99),
+          failed: redisRun.failed,
+        });
+      }
+      // W6-kill, last on these instances: the storm clients' instance gets SIGKILL, and they
+      // reopen to the other one, which has the stayers and takes the holds.
+      if (want('W6') || want('W6-kill'))
+        report.storm.push(
+          await storm(
+            w6Spec('W6-kill'),
+            {
+              name: 'seatstream ×2, one killed',
+              from: instances[1]!,
+              to: instances[0]!,
+              kill: true,
+              resumes: true,
+              redisUrl: redis.url,
+            },
+            progress,
+          ),
+        );
     } finally {
       await Promise.all(instances.map((i) => i.stop()));
     }
   } finally {
     await redis.stop();
   }
+  if (!want('W4') && !want('W5')) return;
   await withServer(
     () => startSeatstream(),
     async (server) => {

@@ -20,6 +20,8 @@ export interface ServerHandle {
   token?: string;
   /** A full garbage collection in the server (bench/lib/server-entry.ts), resolved once it is done. */
   gc(): Promise<void>;
+  /** Sends `signal` and waits for the process to exit (W6: SIGKILL, an instance that dies). */
+  kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,9 +108,15 @@ async function launch(name: string, script: string, env: Record<string, string>,
         });
         child.send('gc');
       }),
+    kill: (signal) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         // SIGTERM lets a profile be written; SIGKILL if the server does not go.
         child.kill('SIGTERM');
@@ -144,7 +152,11 @@ export function startSeatstream(env: Record<string, string> = {}): Promise<Serve
   );
 }
 
-/** The hand-written baseline of bench/baseline-server.ts, built by buildServers(). */
+/**
+ * The hand-written baseline of bench/baseline-server.ts, built by buildServers(). It listens with
+ * seatstream's default backlog (LISTEN_BACKLOG, 4096) rather than Node's 511, so that a reconnect
+ * storm (W6) meets the same listen queue on both.
+ */
 export function startBaseline(): Promise<ServerHandle> {
-  return launch('baseline', 'bench/.build/baseline-server.js', {}, '/api/session');
+  return launch('baseline', 'bench/.build/baseline-server.js', { LISTEN_BACKLOG: '4096' }, '/api/session');
 }

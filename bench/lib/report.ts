@@ -1,5 +1,6 @@
 import type { FanoutResult, IdleResult } from './scenario.js';
 import { fmt } from './scenario.js';
+import type { StormResult } from './storm.js';
 
 export interface ThroughputResult {
   scenario: string;
@@ -20,6 +21,28 @@ export interface Report {
   throughput: ThroughputResult[];
   /** Highest rate at which seatstream's p99 stayed under 100 ms, where it fell behind at the top rate. */
   sustainable: Array<{ scenario: string; subscribers: number; rate: number; p99Ms: number }>;
+  /** W6: reconnect storms. */
+  storm: StormResult[];
+}
+
+/**
+ * W6, seatstream beside the baseline in the same run: seatstream's time until every storm client
+ * had resumed without a gap ÷ the baseline's until it had merely reopened; the CPU the storm cost
+ * (over the steady state, and in all); the stayers' p99 during the storm ÷ before it.
+ */
+export function stormRatios(report: Report) {
+  const base = report.storm.find((r) => r.scenario === 'W6' && r.server === 'baseline');
+  const ours = report.storm.find((r) => r.scenario === 'W6' && r.server === 'seatstream');
+  if (!base || !ours) return undefined;
+  return {
+    caughtUpAllVsReopenedAll: ours.caughtUpAllMs / base.reopenedAllMs,
+    caughtUp99VsReopened99: ours.caughtUp99Ms / base.reopened99Ms,
+    reopenedAll: ours.reopenedAllMs / base.reopenedAllMs,
+    excessCpu: ours.excessCpuMs / base.excessCpuMs,
+    stormCpu: ours.stormCpuMs / base.stormCpuMs,
+    stayP99DuringVsBefore: ours.stayP99DuringMs / ours.stayP99BeforeMs,
+    baselineStayP99DuringVsBefore: base.stayP99DuringMs / base.stayP99BeforeMs,
+  };
 }
 
 /** seatstream ÷ baseline for each fan-out run that both servers did. */
@@ -137,6 +160,77 @@ export function markdown(report: Report): string {
       ]),
     ),
   );
+  if (report.storm.length) {
+    parts.push(
+      table(
+        [
+          'scenario',
+          'server',
+          'clients',
+          'stay',
+          'positions',
+          'back 99 % ms',
+          'back 100 % ms',
+          'caught up 99 % ms',
+          'caught up 100 % ms',
+          'gaps',
+          'dups',
+          'failed',
+          'overflows',
+          'storm CPU ms',
+          'over steady ms',
+          'stay p99 before ms',
+          'stay p99 during ms',
+          'history reads',
+        ],
+        report.storm.map((r) => [
+          r.scenario,
+          r.server,
+          String(r.clients),
+          String(r.stayers),
+          String(r.positions),
+          fmt(r.reopened99Ms, 0),
+          fmt(r.reopenedAllMs, 0) + (r.notReopened ? ` (${r.notReopened} not back)` : ''),
+          fmt(r.caughtUp99Ms, 0),
+          fmt(r.caughtUpAllMs, 0) + (r.notCaughtUp > 0 ? ` (${r.notCaughtUp} not)` : ''),
+          String(r.gaps),
+          String(r.duplicates),
+          String(r.failures),
+          String(r.listenOverflows),
+          fmt(r.stormCpuMs, 0),
+          fmt(r.excessCpuMs, 0),
+          fmt(r.stayP99BeforeMs),
+          fmt(r.stayP99DuringMs),
+          r.historyReads === undefined ? '' : String(r.historyReads),
+        ]),
+      ),
+    );
+    const w6 = stormRatios(report);
+    if (w6) {
+      parts.push(
+        table(
+          [
+            'W6 ratio',
+            'caught up 100 % ÷ baseline back 100 %',
+            'caught up 99 % ÷ baseline back 99 %',
+            'over-steady CPU ×',
+            'storm CPU ×',
+            'stay p99 during ÷ before',
+          ],
+          [
+            [
+              'seatstream ÷ baseline',
+              fmt(w6.caughtUpAllVsReopenedAll, 2),
+              fmt(w6.caughtUp99VsReopened99, 2),
+              fmt(w6.excessCpu, 2),
+              fmt(w6.stormCpu, 2),
+              `${fmt(w6.stayP99DuringVsBefore, 2)} (baseline ${fmt(w6.baselineStayP99DuringVsBefore, 2)})`,
+            ],
+          ],
+        ),
+      );
+    }
+  }
   return parts.join('\n\n');
 }
 

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Histogram } from './histogram.js';
 import { BUILD } from './processes.js';
-import type { WorkerReply, WorkerRequest } from './subscriber-worker.js';
+import type { StormClient, StormPublished, WorkerReply, WorkerRequest } from './subscriber-worker.js';
 
 /** Built by buildServers() (bench/lib/processes.ts): plain node starts in a fraction of tsx's time. */
 const WORKER = `${BUILD}subscriber-worker.js`;
@@ -17,10 +17,10 @@ export class SubscriberPool {
     return new SubscriberPool(workers);
   }
 
-  /** Opens one connection per entry of `schedules` (its schedule id). */
-  async connect(port: number, schedules: number[]): Promise<{ connectMs: number[]; failed: number }> {
+  /** Opens one connection per entry of `schedules` (its schedule id), in `group` if named (W6). */
+  async connect(port: number, schedules: number[], group?: string): Promise<{ connectMs: number[]; failed: number }> {
     const parts = this.workers.map((_, w) => schedules.filter((_, i) => i % this.workers.length === w));
-    const replies = await this.all((w) => ({ type: 'connect', port, schedules: parts[w]! }));
+    const replies = await this.all((w) => ({ type: 'connect', port, schedules: parts[w]!, ...(group && { group }) }));
     return {
       connectMs: replies.flatMap((r) => (r.type === 'connected' ? r.connectMs : [])),
       failed: replies.reduce((n, r) => n + (r.type === 'connected' ? r.failed : 0), 0),
@@ -58,6 +58,51 @@ export class SubscriberPool {
       lastReceiveNs = Math.max(lastReceiveNs, r.lastReceiveNs);
     }
     return { histogram, deliveries, misses, duplicates, lastReceiveNs, closed };
+  }
+
+  /** From now on, a connection of `group` that closes reopens at once to `port`, resuming from its last id. */
+  async follow(group: string, port: number): Promise<void> {
+    await this.all(() => ({ type: 'follow', group, port }));
+  }
+
+  /** Closes every connection of `group` at once (they reopen if the group follows a port). */
+  async drop(group: string): Promise<void> {
+    await this.all(() => ({ type: 'drop', group }));
+  }
+
+  /** How many of `group` have reopened, the lowest offset any of them has, the latest reopening request. */
+  async stormProgress(
+    group: string,
+  ): Promise<{ total: number; reopened: number; minLast: number; lastRequestNs: number }> {
+    const replies = await this.all(() => ({ type: 'storm-progress', group }));
+    const sum = { total: 0, reopened: 0, minLast: Infinity, lastRequestNs: 0 };
+    for (const r of replies) {
+      if (r.type !== 'storm-progress') continue;
+      sum.total += r.total;
+      sum.reopened += r.reopened;
+      sum.minLast = Math.min(sum.minLast, r.minLast);
+      sum.lastRequestNs = Math.max(sum.lastRequestNs, r.lastRequestNs);
+    }
+    return sum;
+  }
+
+  /** Each storm client's times and integrity, and the stay group's delivery delays per window of send times. */
+  async stormCollect(storm: string, stay: string, published: StormPublished, windows: [number, number][]) {
+    const replies = await this.all(() => ({ type: 'storm-collect', storm, stay, published, windows }));
+    const clients: StormClient[] = [];
+    const histograms = windows.map(() => new Histogram());
+    let stayGaps = 0;
+    let stayDuplicates = 0;
+    let staySentinelMissing = 0;
+    for (const r of replies) {
+      if (r.type !== 'storm-collected') continue;
+      clients.push(...r.clients);
+      for (const [w, counts] of r.stay.entries()) histograms[w]!.merge(new Histogram(counts));
+      stayGaps += r.stayGaps;
+      stayDuplicates += r.stayDuplicates;
+      staySentinelMissing += r.staySentinelMissing;
+    }
+    return { clients, stay: histograms, stayGaps, stayDuplicates, staySentinelMissing };
   }
 
   async close(): Promise<void> {

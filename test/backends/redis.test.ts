@@ -222,8 +222,8 @@ describe.skipIf(!enabled)('Redis', () => {
     // Every busReadAfter call on this topic, as Redis runs it (evalsha, or eval before the script is cached).
     const sha = createHash('sha1').update(busScripts().busReadAfter.lua).digest('hex');
     const meta = `${prefix}{${topic}}:meta`;
-    const monitor = await new Redis(suite.url).monitor();
     const redis = new Redis(suite.url);
+    const monitor = await redis.monitor();
     const reads: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       const [command, script, , key] = args;
