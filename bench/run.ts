@@ -31,7 +31,7 @@ const plan = smoke
       w2: [{ subscribers: 200, rates: [20, 100] }],
       w3: { subscribers: 200, schedules: 20, rate: 100 },
       w4: { subscribers: 200, rate: 20 },
-      w6: { clients: 200, stayers: 50, rate: 10, steadyMs: 600, tailMs: 200, timeoutMs: 10_000 },
+      w6: { clients: 200, stayers: 50, rate: 10, steadyMs: 400, tailMs: 100, timeoutMs: 10_000 },
       durationMs: 1_000,
       throughputMs: 1_000,
       workers: 2,

@@ -351,9 +351,14 @@ export async function storm(
     // Where the time went, from the drop: when the clients saw it, when their sockets connected again.
     const noticed = spread(clients, (c) => c.droppedNs, t0);
     const connected = spread(clients, (c) => c.requestNs, t0);
+    const backTimes = clients
+      .filter((c) => c.reopenedNs > 0)
+      .map((c) => (c.reopenedNs - t0) / 1e6)
+      .sort((a, b) => a - b);
+    const deciles = [0.1, 0.25, 0.5, 0.75, 0.9].map((q) => ms(backTimes[Math.floor(q * backTimes.length)] ?? NaN));
     progress(
       `  (closes seen: all by ${ms(noticed.all)}; reconnected sockets: 99 % ${ms(connected.p99)}, ` +
-        `all ${ms(connected.all)})`,
+        `all ${ms(connected.all)}; back at 10/25/50/75/90 %: ${deciles.join(', ')})`,
     );
     progress(
       `  → back: 99 % ${ms(result.reopened99Ms)}, all ${ms(result.reopenedAllMs)}` +
