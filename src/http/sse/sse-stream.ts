@@ -5,6 +5,7 @@ import { Subscriber, type Observable } from 'rxjs';
 import { toErrorBody } from '../errors.js';
 import { isSnapshotFrame } from '../../hub/snapshot-frames.js';
 import { errorFrame, retryFrame, withRetry } from '../../protocol/sse-frames.js';
+import { CHUNK_TAIL, chunkHead, framedChunk, LAST_CHUNK, takeChunkFraming } from './chunk-framing.js';
 
 export interface SseStreamOptions {
   /**
@@ -55,6 +56,7 @@ export function openSseStream(
   const res = reply.raw;
   const writer = new SseWriter(res, reply.request, options);
   openWithPlugin(reply);
+  writer.framing = takeChunkFraming(res);
   options.onOpen();
   if (first !== undefined) writer.next(Buffer.from(first));
   source.subscribe(writer);
@@ -81,6 +83,11 @@ class SseWriter extends Subscriber<Buffer> {
   private retryPending = true;
   /** Set while a snapshot is being written. */
   private snapshot: SnapshotWrite | undefined;
+  /**
+   * An HTTP/1.1 chunked response whose framing is done here: each chunk framed once for every
+   * connection (chunk-framing.ts) and written as one buffer. False: HTTP/2, HEAD, HTTP/1.0.
+   */
+  framing = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -99,7 +106,8 @@ class SseWriter extends Subscriber<Buffer> {
 
   protected override _next(chunk: Buffer): void {
     const { res } = this;
-    if (res.destroyed) return;
+    // An empty chunk would end a chunked body: there is nothing to write anyway.
+    if (res.destroyed || chunk.length === 0) return;
     if (this.retryPending || this.snapshot || isSnapshotFrame(chunk)) this.nextWithCare(chunk);
     else if (res.writableLength + chunk.length > this.options.bufferLimitBytes)
       this.overflow(res.writableLength, chunk);
@@ -165,7 +173,11 @@ class SseWriter extends Subscriber<Buffer> {
       this.snapshot.timer = timer;
       this.snapshot.unsent++;
     } else this.snapshot = { unsent: 1, behind: 0, timer };
-    this.res.write(bytes, () => this.snapshotTaken());
+    const { res } = this;
+    // Megabytes, shared by every subscriber: framed around it (one writev), never copied.
+    if (this.framing) res.write(chunkHead(bytes.length));
+    res.write(bytes, () => this.snapshotTaken());
+    if (this.framing) res.write(CHUNK_TAIL);
     this.options.onWrite(bytes);
   }
 
@@ -183,7 +195,7 @@ class SseWriter extends Subscriber<Buffer> {
   }
 
   private write(bytes: Buffer): void {
-    this.res.write(bytes);
+    this.res.write(this.framing ? framedChunk(bytes) : bytes);
     this.options.onWrite(bytes);
   }
 
@@ -199,7 +211,8 @@ class SseWriter extends Subscriber<Buffer> {
   private end(frame: string): void {
     if (!this.res.destroyed) {
       const bytes = Buffer.from(frame);
-      this.res.end(bytes);
+      // The last frame and the end of the chunked body in one write.
+      this.res.end(this.framing ? Buffer.concat([framedChunk(bytes), LAST_CHUNK]) : bytes);
       this.options.onWrite(bytes);
     }
     this.unsubscribe();
