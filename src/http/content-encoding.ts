@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { brotliCompress, constants, gzip } from 'node:zlib';
+import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync } from 'node:zlib';
 
 /** What a response body may be compressed with; the SSE streams never are. */
 export type ContentEncoding = 'br' | 'gzip' | 'identity';
@@ -8,12 +8,18 @@ export type ContentEncoding = 'br' | 'gzip' | 'identity';
 const PREFERRED = ['br', 'gzip'] as const;
 
 /**
- * The encoding to answer with, from `Accept-Encoding` (RFC 9110 §12.5.3): the one with the
- * highest weight, br before gzip on a tie; `*` stands for any not named, `q=0` refuses; identity
- * when neither is acceptable.
+ * A body this small arrives within TCP's first round trip (an initial window of ten segments)
+ * compressed or not: it is sent as it is, and the client has nothing to decode.
  */
-export function negotiateEncoding(header: string | undefined): ContentEncoding {
-  if (!header) return 'identity';
+export const MIN_COMPRESSED_BYTES = 14 * 1024;
+
+/**
+ * The encoding to answer a body of `size` bytes with, from `Accept-Encoding` (RFC 9110
+ * §12.5.3): the one with the highest weight, br before gzip on a tie; `*` stands for any not
+ * named, `q=0` refuses; identity when neither is acceptable or the body is small.
+ */
+export function negotiateEncoding(header: string | undefined, size: number): ContentEncoding {
+  if (!header || size < MIN_COMPRESSED_BYTES) return 'identity';
   const weights = new Map<string, number>();
   for (const item of header.toLowerCase().split(',')) {
     const [name = '', ...params] = item.split(';').map((part) => part.trim());
@@ -33,18 +39,24 @@ export function negotiateEncoding(header: string | undefined): ContentEncoding {
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
+/** Bodies up to this size are compressed at once, on the event loop: well under a millisecond. */
+const INLINE_BYTES = 64 * 1024;
+
 /**
- * Compresses on libuv's thread pool, off the event loop. `shared`: a body compressed once and
- * sent to many (the public map at one offset) is worth a denser setting; `single`: one caller's
- * body, sent once, takes the cheapest.
+ * Compresses a large body on libuv's thread pool, off the event loop; a small one at once, since
+ * the round trip to the pool would cost more than the work and delay the answer. `shared`: a body
+ * compressed once and sent to many (the public map at one offset) is worth a denser setting;
+ * `single`: one caller's body, sent once, takes the cheapest.
  */
 export function compress(bytes: Buffer, encoding: 'br' | 'gzip', use: 'shared' | 'single'): Promise<Buffer> {
   const shared = use === 'shared';
-  if (encoding === 'gzip') return gzipAsync(bytes, { level: shared ? 6 : 1 });
-  return brotliAsync(bytes, {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: shared ? 5 : 1,
-      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-    },
-  });
+  const inline = bytes.length <= INLINE_BYTES;
+  if (encoding === 'gzip') {
+    const options = { level: shared ? 6 : 1 };
+    return inline ? Promise.resolve(gzipSync(bytes, options)) : gzipAsync(bytes, options);
+  }
+  const options = {
+    params: { [constants.BROTLI_PARAM_QUALITY]: shared ? 5 : 1, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  };
+  return inline ? Promise.resolve(brotliCompressSync(bytes, options)) : brotliAsync(bytes, options);
 }

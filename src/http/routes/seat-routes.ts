@@ -89,7 +89,7 @@ export async function seatRoutes(
         Vary: 'Cookie, Authorization, Accept-Encoding',
       });
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-      const encoding = negotiateEncoding(request.headers['accept-encoding']);
+      const encoding = negotiateEncoding(request.headers['accept-encoding'], body.map.bytes.length);
       // The shared bytes, compressed once per offset; a caller with seats of its own gets them
       // with those seats marked, made and compressed for it alone.
       let bytes: Buffer;
