@@ -53,6 +53,12 @@ export class ScheduleSeatMap {
   private position: EventId | undefined;
   /** Seat → id of an own answer that is newer than `position`. */
   private readonly versions = new Map<number, EventId>();
+  /**
+   * Seat → id of my last own answer about it, kept after the stream caught up with it: a sync whose
+   * `GET …/seats` was answered before that id must not undo what my answer taught (the GET may
+   * arrive after the stream did).
+   */
+  private readonly answeredAt = new Map<number, EventId>();
 
   constructor(readonly scheduleId: number) {}
 
@@ -162,6 +168,7 @@ export class ScheduleSeatMap {
       if (!current || !isSeatStatus(seat.status)) continue;
       const expiresAt = seat.expiresAt ? Date.parse(seat.expiresAt) : undefined;
       const mine = seat.mine === true || (options.mine === true && seat.status !== 'AVAILABLE');
+      if (id) this.answeredAt.set(seat.id, id);
       let change: SeatChange | undefined;
       if (streamIsAhead) {
         // The map already reflects this answer or later: only learn whose seats they are.
@@ -191,7 +198,7 @@ export class ScheduleSeatMap {
         const expiresAt = theirs.expiresAt ? Date.parse(theirs.expiresAt) : undefined;
         change = this.update(seat, seat.status, true, seat.status === 'HELD' ? expiresAt : undefined, 'sync');
       } else if (!theirs && seat.mine) {
-        const version = this.versions.get(seat.id);
+        const version = this.answeredAt.get(seat.id);
         // A hold I made after this response was produced is still mine.
         if (!(version && at && version.epoch === at.epoch && version.offset > at.offset)) {
           change = this.update(seat, seat.status, false, undefined, 'sync');

@@ -113,6 +113,26 @@ describe('ScheduleSeatMap', () => {
     expect(changes.map((c) => [c.seat.id, c.seat.mine, c.source])).toEqual([[1, true, 'sync']]);
     expect(map.get(3)!.mine).toBe(true);
   });
+
+  it('keeps a hold of mine when the stream caught up with it before an older GET …/seats arrived', () => {
+    const map = new ScheduleSeatMap(1);
+    map.applySnapshot(id('4@e'), { scheduleId: 1, seats: seats(3) });
+    map.applyResult({
+      scheduleId: 1,
+      status: 'HELD',
+      seats: [{ id: 2, row: 'A', number: 2, status: 'HELD', mine: true }],
+      eventId: '5@e',
+      events: 1,
+    });
+    expect(map.applyEvent(id('5@e'), event(2, 'HELD')).kind).toBe('applied'); // the stream caught up
+    // The sync's GET was answered at 4@e, before the hold, and arrives only now.
+    const stale = map.applyMine({ lastEventId: '4@e', seats: seats(3) });
+    expect(stale).toEqual([]);
+    expect(map.get(2)).toMatchObject({ status: 'HELD', mine: true });
+    // A sync answered after the hold, which no longer lists it as mine, is believed.
+    map.applyMine({ lastEventId: '6@e', seats: seats(3) });
+    expect(map.get(2)!.mine).toBe(false);
+  });
 });
 
 describe('Backoff', () => {
