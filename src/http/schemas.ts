@@ -175,15 +175,20 @@ export const seatChange = {
   },
 } as const;
 
+/** A schedule and its layout, as the import's answer and the list show it. */
+const scheduleLayout = {
+  scheduleId: { type: 'integer' },
+  rows: { type: 'integer' },
+  seatsPerRow: { type: 'integer' },
+  seats: { type: 'integer' },
+} as const;
+
 /** `PUT /api/schedules/:scheduleId`. */
 export const scheduleImport = {
   type: 'object',
   required: ['scheduleId', 'rows', 'seatsPerRow', 'seats', 'outcome', 'reserved', 'eventId', 'events'],
   properties: {
-    scheduleId: { type: 'integer' },
-    rows: { type: 'integer' },
-    seatsPerRow: { type: 'integer' },
-    seats: { type: 'integer' },
+    ...scheduleLayout,
     outcome: { type: 'string', enum: ['created', 'updated', 'unchanged'] },
     reserved: { type: 'array', items: { type: 'integer' }, description: 'Seats this import made RESERVED' },
     eventId,
@@ -203,10 +208,7 @@ export const scheduleList = {
         type: 'object',
         required: ['scheduleId', 'rows', 'seatsPerRow', 'seats', 'available', 'held', 'reserved', 'lastEventId'],
         properties: {
-          scheduleId: { type: 'integer' },
-          rows: { type: 'integer' },
-          seatsPerRow: { type: 'integer' },
-          seats: { type: 'integer' },
+          ...scheduleLayout,
           available: { type: 'integer' },
           held: { type: 'integer' },
           reserved: { type: 'integer' },

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createMetrics } from '../../src/http/metrics.js';
+import { dockerfileStages, type Instruction } from './dockerfile.js';
 
 /**
  * The deployment files: the Dockerfile, .dockerignore, docker-compose.yml (with
@@ -290,30 +291,6 @@ describe('deploy/grafana/seatstream.json', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Dockerfile
-
-interface Instruction {
-  keyword: string;
-  args: string;
-}
-
-/** The Dockerfile's instructions (continuation lines joined, comments dropped), split into stages at FROM. */
-function dockerfileStages(text: string): Instruction[][] {
-  const lines = text
-    .split('\n')
-    .filter((line) => !/^\s*#/.test(line))
-    .join('\n')
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  const stages: Instruction[][] = [[]];
-  for (const line of lines) {
-    const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
-    if (keyword.toUpperCase() === 'FROM') stages.push([]);
-    stages.at(-1)!.push({ keyword: keyword.toUpperCase(), args });
-  }
-  return stages; // stages[0]: the ARGs before the first FROM
-}
 
 describe('Dockerfile', () => {
   const [preamble = [], ...stages] = dockerfileStages(read('Dockerfile'));

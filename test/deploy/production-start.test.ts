@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/redis-server.js';
 import { eventually } from '../support/server.js';
 import { SseClient } from '../support/sse-client.js';
+import { dockerfileStages } from './dockerfile.js';
 
 /**
  * What the Dockerfile does, without Docker: its build stage's `npm run build` on a copy of the
@@ -24,17 +25,11 @@ const DRAIN_MS = 200;
 const GRACE_MS = 5_000; // SHUTDOWN_GRACE_MS's default
 const METRICS_TOKEN = 'metrics-token-of-the-production-start-test';
 
-/** The runtime stage's instructions, continuation lines joined, comments dropped. */
+/** The runtime stage's instructions (continuation lines joined, comments dropped), one line each. */
 function runtimeStage(): string[] {
-  const lines = DOCKERFILE.split('\n')
-    .filter((line) => !/^\s*#/.test(line))
-    .join('\n')
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  const from = lines.findLastIndex((line) => /^FROM\s/i.test(line));
-  return lines.slice(from);
+  return dockerfileStages(DOCKERFILE)
+    .at(-1)!
+    .map((i) => `${i.keyword} ${i.args}`.trim());
 }
 
 /** A server's environment: nothing of the test runner's (no REDIS_URL or other seatstream variable), plus `extra`. */
