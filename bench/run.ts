@@ -3,6 +3,8 @@
  * a minimal raw Node SSE server (bench/baseline-server.ts) in the same run, on loopback.
  *   npm run bench                 the full run (several minutes; not in CI)
  *   npm run bench -- --smoke      small numbers, < 30 s, run by .ci/run so the instrument never rots
+ *   npm run bench -- --only=W7    some scenarios only (W7: the 100,000-seat venue)
+ *   npm run bench -- --only=W2 --w2-rates=500 --servers=seatstream    a one-off W2 at another rate
  * Writes bench/results/<mode>.json, prints the tables, and (full run) docs/benchmarks.svg. The servers
  * run from bench/.build/ (buildServers): the dist/ of `npm start` is left alone.
  */
@@ -15,6 +17,7 @@ import { requestThroughput } from './lib/publisher.js';
 import { markdown, ratios, stormRatios, svg, type Report } from './lib/report.js';
 import { fanout, fmt, idle, setUp, type FanoutSpec } from './lib/scenario.js';
 import { storm, type StormSpec } from './lib/storm.js';
+import { VENUE_ENV, type VenueSpec, venue } from './lib/venue.js';
 
 const smoke = process.argv.includes('--smoke');
 /** `--only=W1,W2` runs just those scenarios (W4 includes W4-single; W6 includes W6-kill, which runs alone too). */
@@ -23,6 +26,17 @@ const only = process.argv
   ?.slice(7)
   .split(',');
 const want = (scenario: string) => !only || only.includes(scenario);
+/** `--w2-rates=500` replaces W2's rates (first subscriber count only, no search): a one-off measurement. */
+const w2Rates = process.argv
+  .find((a) => a.startsWith('--w2-rates='))
+  ?.slice(11)
+  .split(',')
+  .map(Number);
+/** `--servers=seatstream` leaves the baseline out of W1–W3 and W6 (a baseline far behind drains for a minute). */
+const servers = process.argv
+  .find((a) => a.startsWith('--servers='))
+  ?.slice(10)
+  .split(',');
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const plan = smoke
@@ -32,6 +46,21 @@ const plan = smoke
       w3: { subscribers: 200, schedules: 20, rate: 100 },
       w4: { subscribers: 200, rate: 20 },
       w6: { clients: 200, stayers: 50, rate: 10, steadyMs: 400, tailMs: 100, timeoutMs: 10_000 },
+      w7: {
+        rows: 40,
+        seatsPerRow: 250,
+        subscribers: 50,
+        readers: 4,
+        rate: 10,
+        phases: [{ encoding: 'gzip, br', durationMs: 1_000 }],
+        healthzEveryMs: 50,
+        snapshotEveryMs: 200,
+        quietSnapshots: 1,
+        buyers: 100,
+        perBuyer: 20,
+        probes: 20,
+        workers: 2,
+      } satisfies VenueSpec,
       durationMs: 1_000,
       throughputMs: 1_000,
       workers: 2,
@@ -46,6 +75,25 @@ const plan = smoke
       w3: { subscribers: 10_000, schedules: 1_000, rate: 1_000 },
       w4: { subscribers: 2_000, rate: 10 },
       w6: { clients: 3_000, stayers: 1_000, rate: 10, steadyMs: 5_000, tailMs: 1_000, timeoutMs: 60_000 },
+      w7: {
+        rows: 400,
+        seatsPerRow: 250,
+        subscribers: 500,
+        readers: 16,
+        rate: 20,
+        // Browsers' encodings, then identity (a client or proxy that takes no compression) for comparison.
+        phases: [
+          { encoding: 'gzip, br', durationMs: 10_000 },
+          { encoding: 'identity', durationMs: 4_000 },
+        ],
+        healthzEveryMs: 50,
+        snapshotEveryMs: 1_000,
+        quietSnapshots: 3,
+        buyers: 1_000,
+        perBuyer: 20,
+        probes: 200,
+        workers: 4,
+      } satisfies VenueSpec,
       durationMs: 10_000,
       throughputMs: 5_000,
       workers: 4,
@@ -95,6 +143,7 @@ async function main(): Promise<void> {
     throughput: [],
     sustainable: [],
     storm: [],
+    venue: [],
   };
   const spec = (scenario: string, subscribers: number, schedules: number, rates: number[]): FanoutSpec => ({
     scenario,
@@ -107,10 +156,12 @@ async function main(): Promise<void> {
 
   // Each server kind: W1 on a fresh process, then the fan-out runs on the same process (W1's
   // connections closed); seatstream and the baseline take turns.
-  for (const [name, start] of [
+  const kinds = [
     ['baseline', startBaseline],
     ['seatstream', () => startSeatstream()],
-  ] as const) {
+  ] as const;
+  for (const [name, start] of kinds.filter(([name]) => !servers || servers.includes(name))) {
+    if (!['W1', 'W2', 'W3', 'W6'].some(want)) break;
     await withServer(start, async (server) => {
       if (want('W1')) {
         progress(`W1 ${name}: ${plan.idle.connections} idle connections beside ${plan.idle.held} …`);
@@ -119,9 +170,10 @@ async function main(): Promise<void> {
         report.idle.push(w1);
       }
       if (want('W2')) {
-        for (const w2 of plan.w2)
+        const w2s = w2Rates ? [{ subscribers: plan.w2[0]!.subscribers, rates: w2Rates }] : plan.w2;
+        for (const w2 of w2s)
           report.fanout.push(...(await fanout([server], spec('W2', w2.subscribers, 1, w2.rates), progress)));
-        if (name === 'seatstream') await searchSustainable(server, report, spec);
+        if (name === 'seatstream' && !w2Rates) await searchSustainable(server, report, spec);
       }
       if (want('W3'))
         report.fanout.push(
@@ -140,6 +192,7 @@ async function main(): Promise<void> {
   }
 
   if (want('W4') || want('W5') || want('W6') || want('W6-kill')) await storesAndInstances(report, spec);
+  if (want('W7')) await bigVenue(report);
 
   mkdirSync(`${ROOT}bench/results`, { recursive: true });
   writeFileSync(
@@ -169,6 +222,20 @@ async function main(): Promise<void> {
     const lost =
       r.gaps + r.duplicates + r.sentinelMissing + r.notReopened + r.notCaughtUp + r.stayGaps + r.stayDuplicates;
     if (lost + r.staySentinelMissing + r.failedRequests > 0) broken.push({ scenario: r.scenario, rate: r.rate });
+  }
+  // W7: the same for its subscribers and watcher, a failed read or hold, and a snapshot not of every
+  // seat. A 503 is not a failure there: it is what the server answers a hold it could not start
+  // in time under that load (and never applies), and it is reported.
+  for (const r of report.venue) {
+    const lost = r.phases.some(
+      (p) =>
+        p.misses + p.duplicates + p.watcherMisses + p.watcherDuplicates + p.readerFailed > 0 ||
+        p.failedRequests > (p.failures[503] ?? 0) ||
+        p.deliveries === 0 ||
+        p.watcherDeliveries === 0 ||
+        p.snapshotSeats !== r.seats,
+    );
+    if (lost || r.holdFailed > 0) broken.push({ scenario: `W7 ${r.backend}`, rate: r.rate });
   }
   if (broken.length) {
     const where = broken.map((r) => `${r.scenario}@${r.rate}`).join(', ');
@@ -289,6 +356,24 @@ async function storesAndInstances(
         failed: run.failed,
       });
     },
+  );
+}
+
+/** W7: a 100,000-seat venue on one instance on Redis, then (full run) on the memory backend. */
+async function bigVenue(report: Report): Promise<void> {
+  const redis = await startRedis();
+  try {
+    await withServer(
+      () => startSeatstream({ ...VENUE_ENV, REDIS_URL: redis.url }),
+      async (server) => report.venue.push(await venue(server, 'redis', plan.w7, progress)),
+    );
+  } finally {
+    await redis.stop();
+  }
+  if (smoke) return;
+  await withServer(
+    () => startSeatstream(VENUE_ENV),
+    async (server) => report.venue.push(await venue(server, 'memory', plan.w7, progress)),
   );
 }
 

@@ -65,7 +65,14 @@ export async function publishAtRate(
      */
     counters: Map<number, number>;
   },
-): Promise<{ published: Published; startNs: number; sent: number; failed: number }> {
+): Promise<{
+  published: Published;
+  startNs: number;
+  sent: number;
+  failed: number;
+  /** Failed requests by status (0: no answer; 200: an answer without an event id). */
+  failures: Record<number, number>;
+}> {
   const sentAt = new Map<number, Map<number, number>>();
   const counters = options.counters;
   // Every seat in the cycle: a release comes a full cycle after its hold, never overtaking it.
@@ -73,6 +80,7 @@ export async function publishAtRate(
   const inflight: Promise<void>[] = [];
   let sent = 0;
   let failed = 0;
+  const failures: Record<number, number> = {};
   const startNs = Number(process.hrtime.bigint());
   const started = Date.now();
   const total = Math.round((options.rate * options.durationMs) / 1000);
@@ -88,6 +96,7 @@ export async function publishAtRate(
       post(target, `/api/schedules/${schedule}/seats/${op}`, (i % K) + 1).then(({ status, eventId }) => {
         if (status !== 200 || !eventId) {
           failed++;
+          failures[status] = (failures[status] ?? 0) + 1;
           return;
         }
         let times = sentAt.get(schedule);
@@ -115,7 +124,7 @@ export async function publishAtRate(
     const first = offsets[0]!;
     published[schedule] = { first, times: offsets.map((o) => times.get(o)!) };
   }
-  return { published, startNs, sent, failed };
+  return { published, startNs, sent, failed, failures };
 }
 
 /** Closed-loop request throughput: `concurrency` clients each hold then release their own seat. */

@@ -1,6 +1,7 @@
 import type { FanoutResult, IdleResult } from './scenario.js';
 import { fmt } from './scenario.js';
 import type { StormResult } from './storm.js';
+import type { VenueResult } from './venue.js';
 
 export interface ThroughputResult {
   scenario: string;
@@ -23,6 +24,28 @@ export interface Report {
   sustainable: Array<{ scenario: string; subscribers: number; rate: number; p99Ms: number }>;
   /** W6: reconnect storms. */
   storm: StormResult[];
+  /** W7: a 100,000-seat venue. */
+  venue: VenueResult[];
+}
+
+/** W7's targets (issue 17), from the phase with browsers' encodings (the first). */
+export function venueTargets(r: VenueResult) {
+  const [main] = r.phases;
+  const snapshots = [
+    ...r.quietMissMs,
+    ...r.quietHitMs,
+    ...r.phases.flatMap((p) => [...p.snapshotNew, ...p.snapshotSeen]),
+  ];
+  const slowestSnapshotMs = Math.max(...snapshots);
+  const holdRatio = r.holdHeldP50Ms / r.holdEmptyP50Ms;
+  return {
+    slowestSnapshotMs,
+    snapshotUnder1s: slowestSnapshotMs < 1_000,
+    healthzP99Under50: (main?.healthzP99Ms ?? Infinity) < 50,
+    holdToEventP99Under100: Math.max(main?.p99Ms ?? Infinity, main?.watcherP99Ms ?? Infinity) < 100,
+    holdRatio,
+    holdRatioAtMost1_5: holdRatio <= 1.5,
+  };
 }
 
 /**
@@ -231,7 +254,72 @@ export function markdown(report: Report): string {
       );
     }
   }
+  if (report.venue.length) parts.push(...venueTables(report.venue));
   return parts.join('\n\n');
+}
+
+function venueTables(results: VenueResult[]): string[] {
+  const range = (values: number[], digits = 0) =>
+    values.length ? `${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}` : '–';
+  const yes = (met: boolean) => (met ? 'met' : 'NOT met');
+  return [
+    table(
+      [
+        'W7',
+        'readers',
+        'hold→event p50 / p99 ms',
+        'watcher p99 ms',
+        'misses',
+        'dups',
+        'holds refused (503)',
+        'GETs/s',
+        'GET MB/s',
+        'GET p50 / p99 ms',
+        '/healthz p50 / p99 / max ms',
+        'snapshots new / seen offset ms',
+      ],
+      results.flatMap((r) =>
+        r.phases.map((p) => [
+          `${r.backend}, ${r.seats} seats, ${r.subscribers} subs`,
+          `${r.readers} × ${p.encoding}`,
+          `${fmt(p.p50Ms)} / ${fmt(p.p99Ms)}`,
+          fmt(p.watcherP99Ms),
+          String(p.misses + p.watcherMisses),
+          String(p.duplicates + p.watcherDuplicates),
+          `${p.failures[503] ?? 0} of ${p.published + p.failedRequests}`,
+          fmt(p.readerGetsPerSecond),
+          fmt(p.readerMBPerSecond),
+          `${fmt(p.readerP50Ms)} / ${fmt(p.readerP99Ms)}`,
+          `${fmt(p.healthzP50Ms)} / ${fmt(p.healthzP99Ms)} / ${fmt(p.healthzMaxMs, 0)}`,
+          `${range(p.snapshotNew)} / ${range(p.snapshotSeen)}`,
+        ]),
+      ),
+    ),
+    table(
+      [
+        'W7',
+        'quiet snapshot new / same offset ms',
+        'RSS before / peak / after MB',
+        'one-seat hold p50 (p99) ms: empty / beside held',
+        'held',
+        '×',
+        'targets: snapshot < 1 s, /healthz p99 < 50, hold→event p99 < 100, hold ≤ 1.5×',
+      ],
+      results.map((r) => {
+        const t = venueTargets(r);
+        return [
+          r.backend,
+          `${range(r.quietMissMs)} / ${range(r.quietHitMs)}`,
+          `${fmt(r.rssBeforeMB, 0)} / ${fmt(r.rssPeakMB, 0)} / ${fmt(r.rssAfterMB, 0)}`,
+          `${fmt(r.holdEmptyP50Ms, 2)} (${fmt(r.holdEmptyP99Ms, 2)}) / ` +
+            `${fmt(r.holdHeldP50Ms, 2)} (${fmt(r.holdHeldP99Ms, 2)})`,
+          String(r.held),
+          fmt(t.holdRatio, 2),
+          [t.snapshotUnder1s, t.healthzP99Under50, t.holdToEventP99Under100, t.holdRatioAtMost1_5].map(yes).join(', '),
+        ];
+      }),
+    ),
+  ];
 }
 
 /**

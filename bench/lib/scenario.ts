@@ -63,7 +63,7 @@ function percentile(sorted: number[], q: number): number {
 }
 
 /** RSS of the server with no garbage on its heap: a full collection, a pause, another. */
-async function settledRss(server: ServerHandle): Promise<number> {
+export async function settledRss(server: ServerHandle): Promise<number> {
   await server.gc();
   // The collector hands freed pages back on background threads; let them finish.
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -162,21 +162,7 @@ export async function fanout(
         },
       );
       const published = Object.values(run.published).reduce((n, p) => n + p.times.length, 0);
-      const expected = (published * spec.subscribers) / spec.schedules;
-      // Drain: until every delivery arrived, or nothing new came for 2 s (capped at 60 s).
-      let last = -1;
-      let stableSince = Date.now();
-      const drainStart = Date.now();
-      for (;;) {
-        const { received } = await pool.received();
-        if (received - receivedBefore >= expected) break;
-        if (received !== last) {
-          last = received;
-          stableSince = Date.now();
-        } else if (Date.now() - stableSince > 2_000) break;
-        if (Date.now() - drainStart > 60_000) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await drain(pool, receivedBefore, (published * spec.subscribers) / spec.schedules);
       const cpu = servers.reduce((sum, s) => sum + cpuMicros(s.pid), 0) - cpuBefore;
       const collected = await pool.collect(run.published);
       const seconds = (collected.lastReceiveNs - run.startNs) / 1e9;
@@ -210,6 +196,23 @@ export async function fanout(
     await pool.close();
   }
   return results;
+}
+
+/** Waits until `expected` more events than `receivedBefore` arrived, or nothing new came for 2 s (capped at 60 s). */
+export async function drain(pool: SubscriberPool, receivedBefore: number, expected: number): Promise<void> {
+  let last = -1;
+  let stableSince = Date.now();
+  const drainStart = Date.now();
+  for (;;) {
+    const { received } = await pool.received();
+    if (received - receivedBefore >= expected) break;
+    if (received !== last) {
+      last = received;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince > 2_000) break;
+    if (Date.now() - drainStart > 60_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export function fmt(value: number, digits = 1): string {
