@@ -56,6 +56,8 @@ export interface VenuePhase {
   watcherP99Ms: number;
   watcherMisses: number;
   watcherDuplicates: number;
+  /** Holds and releases sent on both schedules. */
+  sent: number;
   failedRequests: number;
   /** Failed holds and releases by status (503: refused under load, never applied). */
   failures: Record<number, number>;
@@ -316,6 +318,7 @@ export async function venue(
         watcherP99Ms: onSmall.histogram.quantile(0.99),
         watcherMisses: onSmall.misses,
         watcherDuplicates: onSmall.duplicates,
+        sent: run.sent,
         failedRequests: run.failed,
         failures: run.failures,
         readerGets: readers.gets,
