@@ -4,7 +4,7 @@
  *   npm run bench                 the full run (several minutes; not in CI)
  *   npm run bench -- --smoke      small numbers, < 30 s, run by .ci/run so the instrument never rots
  *   npm run bench -- --only=W7    some scenarios only (W7: the 100,000-seat venue)
- *   npm run bench -- --only=W2 --w2-rates=500 --servers=seatstream    a one-off W2 at another rate
+ *   npm run bench -- --only=W2 --w2-rates=500 --w2-subs=5000 --servers=seatstream    a one-off W2
  * Writes bench/results/<mode>.json, prints the tables, and (full run) docs/benchmarks.svg. The servers
  * run from bench/.build/ (buildServers): the dist/ of `npm start` is left alone.
  */
@@ -26,12 +26,16 @@ const only = process.argv
   ?.slice(7)
   .split(',');
 const want = (scenario: string) => !only || only.includes(scenario);
-/** `--w2-rates=500` replaces W2's rates (first subscriber count only, no search): a one-off measurement. */
+/**
+ * `--w2-rates=500` replaces W2's rates, `--w2-subs=5000` its subscriber count (its first, without
+ * it); either leaves out the search for a sustainable rate: one-off measurements.
+ */
 const w2Rates = process.argv
   .find((a) => a.startsWith('--w2-rates='))
   ?.slice(11)
   .split(',')
   .map(Number);
+const w2Subs = Number(process.argv.find((a) => a.startsWith('--w2-subs='))?.slice(10)) || undefined;
 /** `--servers=seatstream` leaves the baseline out of W1–W3 and W6 (a baseline far behind drains for a minute). */
 const servers = process.argv
   .find((a) => a.startsWith('--servers='))
@@ -170,10 +174,13 @@ async function main(): Promise<void> {
         report.idle.push(w1);
       }
       if (want('W2')) {
-        const w2s = w2Rates ? [{ subscribers: plan.w2[0]!.subscribers, rates: w2Rates }] : plan.w2;
+        const oneOff = w2Rates || w2Subs;
+        const w2s = oneOff
+          ? [{ subscribers: w2Subs ?? plan.w2[0]!.subscribers, rates: w2Rates ?? plan.w2[0]!.rates }]
+          : plan.w2;
         for (const w2 of w2s)
           report.fanout.push(...(await fanout([server], spec('W2', w2.subscribers, 1, w2.rates), progress)));
-        if (name === 'seatstream' && !w2Rates) await searchSustainable(server, report, spec);
+        if (name === 'seatstream' && !oneOff) await searchSustainable(server, report, spec);
       }
       if (want('W3'))
         report.fanout.push(
@@ -367,7 +374,7 @@ async function bigVenue(report: Report): Promise<void> {
   try {
     await withServer(
       () => startSeatstream({ ...VENUE_ENV, REDIS_URL: redis.url }),
-      async (server) => report.venue.push(await venue(server, 'redis', plan.w7, progress)),
+      async (server) => report.venue.push(await venue(server, 'redis', plan.w7, progress, redis.url)),
     );
   } finally {
     await redis.stop();

@@ -277,6 +277,7 @@ function venueTables(results: VenueResult[]): string[] {
         'GET p50 / p99 ms',
         '/healthz p50 / p99 / max ms',
         'snapshots new / seen offset ms',
+        'server / Redis cores',
       ],
       results.flatMap((r) =>
         r.phases.map((p) => [
@@ -292,6 +293,7 @@ function venueTables(results: VenueResult[]): string[] {
           `${fmt(p.readerP50Ms)} / ${fmt(p.readerP99Ms)}`,
           `${fmt(p.healthzP50Ms)} / ${fmt(p.healthzP99Ms)} / ${fmt(p.healthzMaxMs, 0)}`,
           `${range(p.snapshotNew)} / ${range(p.snapshotSeen)}`,
+          `${fmt(p.serverCores, 2)} / ${p.redisCores === undefined ? '–' : fmt(p.redisCores, 2)}`,
         ]),
       ),
     ),

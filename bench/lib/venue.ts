@@ -9,9 +9,10 @@
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { Histogram } from './histogram.js';
 import { timedGet } from './http-get.js';
-import { rssBytes } from './proc-stats.js';
+import { cpuMicros, rssBytes } from './proc-stats.js';
 import { ADMIN_TOKEN, type ServerHandle } from './processes.js';
 import { type Published, post, publishAtRate } from './publisher.js';
 import { drain, fmt, SEATS, settledRss, setUp } from './scenario.js';
@@ -67,6 +68,11 @@ export interface VenuePhase {
   readerP50Ms: number;
   readerP99Ms: number;
   readerFailed: number;
+  /** The server's CPU over the phase, in cores (1: its event loop is never idle, and more on its other threads). */
+  serverCores: number;
+  /** Redis's CPU over the phase, in cores, and its commands' own time by command (from INFO). */
+  redisCores?: number;
+  redisCommands?: Record<string, { calls: number; usec: number }>;
   healthzCount: number;
   healthzP50Ms: number;
   healthzP99Ms: number;
@@ -199,6 +205,26 @@ function sampleRss(pid: number) {
   };
 }
 
+/** Redis's CPU so far (seconds) and its commands' calls and time, from INFO. */
+async function redisStats(redis: Redis) {
+  const info = await redis.info('all');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  const commands: Record<string, { calls: number; usec: number }> = {};
+  for (const [, name, calls, usec] of info.matchAll(/^cmdstat_(\w+):calls=(\d+),usec=(\d+)/gm))
+    commands[name!] = { calls: Number(calls), usec: Number(usec) };
+  return { cpuS: field('used_cpu_user') + field('used_cpu_sys'), commands };
+}
+
+/** What Redis did between two readings of redisStats, over `seconds`. */
+function redisDelta(before: Awaited<ReturnType<typeof redisStats>>, after: typeof before, seconds: number) {
+  const commands: Record<string, { calls: number; usec: number }> = {};
+  for (const [name, c] of Object.entries(after.commands)) {
+    const calls = c.calls - (before.commands[name]?.calls ?? 0);
+    if (calls > 0) commands[name] = { calls, usec: c.usec - (before.commands[name]?.usec ?? 0) };
+  }
+  return { redisCores: (after.cpuS - before.cpuS) / seconds, redisCommands: commands };
+}
+
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;
@@ -244,12 +270,13 @@ async function holdLatency(server: ServerHandle, spec: VenueSpec, probeToken: st
   };
 }
 
-/** W7 on `server` (started with VENUE_ENV), whose backend is `backend`. */
+/** W7 on `server` (started with VENUE_ENV), whose backend is `backend` (at `redisUrl` for Redis). */
 export async function venue(
   server: ServerHandle,
   backend: string,
   spec: VenueSpec,
   progress: (line: string) => void,
+  redisUrl?: string,
 ): Promise<VenueResult> {
   const layout = { rows: spec.rows, seatsPerRow: spec.seatsPerRow };
   const seats = spec.rows * spec.seatsPerRow;
@@ -258,6 +285,7 @@ export async function venue(
   const probeToken = (await sessions(server, 1))[0]!;
   const pool = await SubscriberPool.start(spec.workers);
   const client = startClient();
+  const redis = redisUrl ? new Redis(redisUrl) : undefined;
   const rssBefore = await settledRss(server);
   const rss = sampleRss(server.pid);
   const phases: VenuePhase[] = [];
@@ -282,6 +310,9 @@ export async function venue(
         snapshotEveryMs: spec.snapshotEveryMs,
       });
       const health = pollHealth(server.url, spec.healthzEveryMs);
+      const redisBefore = redis && (await redisStats(redis));
+      const cpuBefore = cpuMicros(server.pid);
+      const phaseStart = process.hrtime.bigint();
       const run = await publishAtRate(
         { url: server.url, token },
         {
@@ -293,6 +324,9 @@ export async function venue(
         },
       );
       const [readers, healthz] = await Promise.all([client.ask({ type: 'stop' }), health.stop()]);
+      const phaseSeconds = Number(process.hrtime.bigint() - phaseStart) / 1e9;
+      const serverCores = (cpuMicros(server.pid) - cpuBefore) / 1e6 / phaseSeconds;
+      const redisUse = redis && redisBefore && redisDelta(redisBefore, await redisStats(redis), phaseSeconds);
       if (readers.type !== 'stopped') throw new Error('the venue client did not report');
       const big = run.published[BIG]?.times.length ?? 0;
       const small = run.published[SMALL]?.times.length ?? 0;
@@ -327,6 +361,8 @@ export async function venue(
         readerP50Ms: readerHistogram.quantile(0.5),
         readerP99Ms: readerHistogram.quantile(0.99),
         readerFailed: readers.failed,
+        serverCores,
+        ...redisUse,
         healthzCount: healthz.histogram.count,
         healthzP50Ms: healthz.histogram.quantile(0.5),
         healthzP99Ms: healthz.histogram.quantile(0.99),
@@ -342,7 +378,10 @@ export async function venue(
           `${result.duplicates + result.watcherDuplicates}; ${fmt(result.readerGetsPerSecond)} GETs/s ` +
           `(${fmt(result.readerMBPerSecond)} MB/s) p50 ${fmt(result.readerP50Ms)} / ` +
           `p99 ${fmt(result.readerP99Ms)} ms; ` +
-          `/healthz p99 ${fmt(result.healthzP99Ms)} ms; ${snaps.length} snapshots, max ${fmt(Math.max(...snaps))} ms` +
+          `/healthz p99 ${fmt(result.healthzP99Ms)} ms; ` +
+          `${snaps.length} snapshots, max ${fmt(Math.max(...snaps))} ms; ` +
+          `server ${fmt(serverCores, 2)} cores` +
+          (redisUse ? `, Redis ${fmt(redisUse.redisCores, 2)} cores` : '') +
           (run.failed ? `; failed requests by status ${JSON.stringify(run.failures)}` : ''),
       );
       phases.push(result);
@@ -356,6 +395,7 @@ export async function venue(
       }
     }
   } finally {
+    redis?.disconnect();
     await Promise.all([pool.close(), client.close()]);
   }
   progress(
