@@ -1,4 +1,5 @@
-import type { Snapshot } from '../hub/frame-codec.js';
+import type { Snapshot, SnapshotForm } from '../hub/frame-codec.js';
+import { encodeCompactSnapshotOf } from '../protocol/compact-map.js';
 import { type EventId, formatEventId } from '../protocol/event-id.js';
 import { encodeSnapshotOf } from '../protocol/seat-events.js';
 import { PublicMap } from '../seats/public-map.js';
@@ -27,7 +28,7 @@ export class MapBody {
   readonly eventId: string;
   private readonly forms = new Map<'br' | 'gzip', Promise<Buffer>>();
   private compressedBytes = 0;
-  private snapshotOf: Snapshot | undefined;
+  private readonly snapshots = new Map<SnapshotForm, Snapshot>();
 
   constructor(
     readonly map: PublicMap,
@@ -42,12 +43,15 @@ export class MapBody {
   }
 
   /**
-   * What this body keeps in memory: the JSON, its compressed forms, the holders' seats, and once
-   * it was a snapshot, the hub's frame of it (which lives as long as the snapshot: about the JSON's size).
+   * What this body keeps in memory: the JSON, the compact runs, the compressed forms, the holders'
+   * seats, and for each form it was a snapshot in, the hub's frame of it (which lives as long as
+   * the snapshot: about the size of that form's text).
    */
   get bytes(): number {
-    const frame = this.snapshotOf ? this.map.bytes.length : 0;
-    return this.map.bytes.length + this.compressedBytes + this.map.extraBytes + frame;
+    const { map } = this;
+    let frames = 0;
+    for (const form of this.snapshots.keys()) frames += form === 'compact' ? map.compactRuns.length : map.bytes.length;
+    return map.bytes.length + map.compactRuns.length + this.compressedBytes + map.extraBytes + frames;
   }
 
   /** The public map in `encoding`, compressed once per encoding, off the event loop. */
@@ -68,21 +72,30 @@ export class MapBody {
     return form;
   }
 
-  /**
-   * The map as a stream's snapshot. The same object for every subscriber, so the hub encodes its
-   * frame once (hub/snapshot-frames.ts); its text is made only then and not kept here.
-   */
+  /** The map as a stream's snapshot in the full form (`seats`). */
   get snapshot(): Snapshot {
-    if (this.snapshotOf) return this.snapshotOf;
+    return this.snapshotIn('full');
+  }
+
+  /**
+   * The map as a stream's snapshot in `form`. The same object for every subscriber, so the hub
+   * encodes its frame once (hub/snapshot-frames.ts); its text is made only then and not kept here.
+   */
+  snapshotIn(form: SnapshotForm): Snapshot {
+    let snapshot = this.snapshots.get(form);
+    if (snapshot) return snapshot;
     const { map } = this;
-    this.snapshotOf = {
+    snapshot = {
       id: map.id,
       get data() {
-        return encodeSnapshotOf(map.scheduleId, map.bytes.toString());
+        return form === 'compact'
+          ? encodeCompactSnapshotOf(map.scheduleId, map.compactRuns)
+          : encodeSnapshotOf(map.scheduleId, map.bytes.toString());
       },
     };
+    this.snapshots.set(form, snapshot);
     this.grown(); // its frame counts from now on
-    return this.snapshotOf;
+    return snapshot;
   }
 }
 

@@ -90,10 +90,10 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     bus: backend.bus,
     codec: sseCodec(config.heartbeatStyle),
     heartbeatMs: config.heartbeatMs,
-    snapshot: async (topic) => {
+    snapshot: async (topic, form) => {
       // A private stream's notices have no snapshot: it goes on live (docs/integration.md).
       if (isUserTopic(topic)) return undefined;
-      return (await maps.get(scheduleIdOfTopic(topic))).snapshot;
+      return (await maps.get(scheduleIdOfTopic(topic))).snapshotIn(form);
     },
   });
   if (config.guestSessions && !config.sessionSecret) {

@@ -9,11 +9,17 @@ export interface Snapshot {
 }
 
 /**
- * Reads a topic's snapshot; the hub calls it when a subscriber cannot resume from history.
+ * Which encoding of a snapshot a subscriber asked for (`full` unless it asked otherwise): the
+ * hub passes it on to the source, which says what each means, and encodes each form's frame once.
+ */
+export type SnapshotForm = 'full' | 'compact';
+
+/**
+ * Reads a topic's snapshot, in `form`; the hub calls it when a subscriber cannot resume from history.
  * Undefined: the topic has no snapshot (a private stream's notices), so the subscriber goes on
  * with the next live event.
  */
-export type SnapshotSource = (topic: string) => Promise<Snapshot | undefined>;
+export type SnapshotSource = (topic: string, form: SnapshotForm) => Promise<Snapshot | undefined>;
 
 /**
  * Turns events into the bytes of a wire format. The hub calls `event` once per published event

@@ -2,7 +2,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import type { EventBus } from '../bus/event-bus.js';
 import { formatCursor } from '../protocol/cursor.js';
 import type { EventId } from '../protocol/event-id.js';
-import type { FrameCodec, SnapshotSource } from './frame-codec.js';
+import type { FrameCodec, SnapshotForm, SnapshotSource } from './frame-codec.js';
 import { isSnapshotFrame, SnapshotFrames } from './snapshot-frames.js';
 import { Topic } from './topic.js';
 import { type Emit, topicStream, type StartAt, type TopicStreamDeps } from './topic-stream.js';
@@ -36,6 +36,8 @@ export interface StreamRequest {
    * multi-schedule route asks for it with one too, so its clients resume the same way.
    */
   readonly cursor?: boolean;
+  /** The form of every snapshot this connection gets, whichever topic needs one. Default `full`. */
+  readonly snapshotForm?: SnapshotForm;
 }
 
 const HEARTBEAT_SLOTS = 300;
@@ -98,6 +100,7 @@ export class TopicHub {
    */
   stream(request: StreamRequest): Observable<Buffer> {
     const { topics } = request;
+    const form = request.snapshotForm ?? 'full';
     const emit = (request.cursor ?? topics.length > 1) ? this.withCursor(topics) : bytesOnly;
     return new Observable<Buffer>((subscriber) => {
       // The topic streams feed this subscriber directly; their teardown joins its own.
@@ -106,7 +109,7 @@ export class TopicHub {
           if (topic.deleted !== undefined) subscriber.next(Buffer.from(topic.deleted));
           subscriber.complete();
         };
-        topicStream(this.deps, topic.topic, topic.after, emit, deleted).subscribe(subscriber);
+        topicStream(this.deps, topic.topic, topic.after, form, emit, deleted).subscribe(subscriber);
       }
       const slot = this.slots[this.nextSlot++ % this.slots.length]!;
       slot.add(subscriber);

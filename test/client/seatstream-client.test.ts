@@ -401,7 +401,7 @@ describe('SeatstreamClient against the real server', () => {
     }
     expect(snapshots.sort()).toEqual([1, 2, 3]);
     expect(c.stats).toMatchObject({ duplicates: 0, events: 5 });
-    expect(decodeURIComponent(c.streamUrl())).toMatch(/lastEventId=1:1@\w+,2:3@\w+,3:1@\w+$/);
+    expect(decodeURIComponent(c.streamUrl())).toMatch(/lastEventId=1:1@\w+,2:3@\w+,3:1@\w+&snapshotForm=compact$/);
   });
 
   it('when the EventSource gives up (404 until the schedule exists), retries with backoff, then loads it', async () => {
@@ -456,6 +456,84 @@ describe('SeatstreamClient against the real server', () => {
     expect(c.lastEventId()!.split('@')[1]).not.toBe(before.split('@')[1]);
     expect(c.seat(1)!.status).toBe('AVAILABLE'); // the new process's map, not the old one's
     expect(c.state.status).toBe('live');
+  });
+});
+
+/** An EventSource that notes each URL it opens and the `data:` of each snapshot it receives. */
+function recording(rewrite: (url: string) => string = (url) => url) {
+  const seen = { urls: [] as string[], snapshots: [] as Array<Record<string, unknown>> };
+  class Recording extends EventSource {
+    constructor(url: string | URL, init?: ConstructorParameters<typeof EventSource>[1]) {
+      super(rewrite(String(url)), init);
+      seen.urls.push(rewrite(String(url)));
+      this.addEventListener('snapshot', (event) => seen.snapshots.push(JSON.parse(event.data)));
+    }
+  }
+  return { EventSource: Recording, seen };
+}
+
+describe('compact snapshots (?snapshotForm=compact)', () => {
+  it('asks for them and applies them: the same snapshot event and seats as from the full form', async () => {
+    const s = await server({ maxHoldPerUser: 0 });
+    const guest = await newGuest(s.url);
+    await hold(s.url, guest, [3, 4, 5, 150]);
+    await checkout(s.url, guest, [4]);
+    const compact = recording();
+    // The same client against a server that ignores the ask (one from before the compact form).
+    const full = recording((url) => url.replace('&snapshotForm=compact', ''));
+    const snapshotEvents: Array<Array<Record<string, unknown>>> = [];
+    for (const { EventSource } of [compact, full]) {
+      const c = client(s.url, { EventSource });
+      c.on('snapshot', (e) => snapshotEvents.push(e.seats as unknown as Array<Record<string, unknown>>));
+      c.connect();
+    }
+    await eventually(() => expect(clients.every((c) => c.loaded())).toBe(true));
+    expect(compact.seen.urls).toEqual([`${s.url}/api/schedules/1/seats/events?snapshot=true&snapshotForm=compact`]);
+    expect(compact.seen.snapshots[0]).toMatchObject({ scheduleId: 1, form: 'compact' });
+    expect(compact.seen.snapshots[0]).not.toHaveProperty('seats');
+    expect(full.seen.snapshots[0]).toHaveProperty('seats');
+    expect(snapshotEvents).toHaveLength(2);
+    expect(snapshotEvents[0]).toHaveLength(200);
+    expect(snapshotEvents[0]).toStrictEqual(snapshotEvents[1]);
+    expect(snapshotEvents[0]![3]).toStrictEqual({
+      id: 4,
+      row: 'A',
+      number: 4,
+      status: 'RESERVED',
+      mine: false,
+      expiresAt: undefined,
+    });
+    const expected = await serverStatuses(s.url);
+    for (const c of clients) expect(statuses(c)).toEqual(expected);
+    // Live events go on from the compact snapshot's id.
+    await hold(s.url, guest, [6]);
+    await eventually(() => expect(clients.map((c) => c.seat(6)?.status)).toEqual(['HELD', 'HELD']));
+  });
+
+  it('on several schedules, and when a position can no longer resume, snapshots come compact too', async () => {
+    const s = await server({ replayLimit: 2 });
+    await createSchedule(s.url, 2, 3, 7);
+    const { EventSource, seen } = recording();
+    const c = client(s.url, { schedules: [1, 2], EventSource });
+    c.connect();
+    await eventually(() => expect(c.loaded(1) && c.loaded(2)).toBe(true));
+    expect(seen.urls[0]).toBe(`${s.url}/api/events?schedules=1,2&snapshot=true&snapshotForm=compact`);
+    expect(seen.snapshots.map((data) => [data.scheduleId, data.form])).toEqual(
+      expect.arrayContaining([
+        [1, 'compact'],
+        [2, 'compact'],
+      ]),
+    );
+    c.close();
+    // More events on schedule 2 than the server keeps: its position can only start from a snapshot.
+    const guest = await newGuest(s.url);
+    await hold(s.url, guest, [1, 2, 3, 20, 21], 2);
+    c.connect();
+    await eventually(() => expect(c.stats.snapshots).toBe(3));
+    expect(seen.urls[1]).toMatch(/lastEventId=.*&snapshotForm=compact$/);
+    expect(seen.snapshots[2]).toMatchObject({ scheduleId: 2, form: 'compact' });
+    for (const id of [1, 2]) expect(statuses(c, id)).toEqual(await serverStatuses(s.url, id));
+    expect(c.seat(21, 2)).toMatchObject({ row: 'C', number: 7, status: 'HELD' });
   });
 });
 

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalBus } from '../../src/backends/memory/local-bus.js';
 import type { BuildOptions } from '../../src/http/app.js';
 import type { Config } from '../../src/config.js';
+import { decodeCompactRuns } from '../../src/protocol/compact-map.js';
 import { encodeSeatEvent } from '../../src/protocol/seat-events.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
 import { SseClient } from '../support/sse-client.js';
@@ -83,6 +84,43 @@ describe('a 100,000-seat arena', () => {
     expect(source.readyState).toBe(EventSource.OPEN); // never cut, never reconnected
     expect(await overflows()).toBe(0);
     source.close();
+  }, 60_000);
+
+  it('sends the compact form when asked: about 50 times smaller, the same seats once decoded', async () => {
+    const lastEventId = await arena();
+    // Seats held all over the arena, beside the reserved ones: 20 guests, 10 seats each, 5,000 ids apart.
+    const guests = await Promise.all(Array.from({ length: 20 }, () => newGuest(server!.url)));
+    let eventId = lastEventId;
+    for (const [g, guest] of guests.entries()) {
+      const seatIds = Array.from({ length: 10 }, (_, i) => 3 + g * 17 + i * 5_000);
+      const held = await hold(server!.url, guest, seatIds, ARENA);
+      expect(held.status).toBe(200);
+      eventId = held.body.eventId;
+    }
+    const take = async (query: string) => {
+      const started = performance.now();
+      const source = new EventSource(`${server!.url}${EVENTS}?snapshot=true${query}`);
+      const snapshot = await new Promise<MessageEvent<string>>((resolve, reject) => {
+        source.addEventListener('snapshot', resolve, { once: true });
+        source.addEventListener('error', () => reject(new Error('the stream failed or was cut')), { once: true });
+      });
+      source.close();
+      expect(snapshot.lastEventId).toBe(eventId);
+      return { data: snapshot.data, ms: performance.now() - started };
+    };
+    const full = await take('');
+    const compact = await take('&snapshotForm=compact');
+    console.log(
+      `100,000-seat snapshot: full ${full.data.length} bytes in ${full.ms.toFixed(0)} ms, ` +
+        `compact ${compact.data.length} bytes in ${compact.ms.toFixed(0)} ms`,
+    );
+    expect(compact.data.length * 40).toBeLessThan(full.data.length);
+    const data = JSON.parse(compact.data) as { scheduleId: number; form: string; runs: unknown[] };
+    expect(data).toMatchObject({ scheduleId: ARENA, form: 'compact' });
+    expect(data.runs).toHaveLength(LAYOUT.rows);
+    const seats = decodeCompactRuns(data.runs)!;
+    expect(seats).toEqual((JSON.parse(full.data) as Snapshot).seats);
+    expect(seats.filter((seat) => seat.status === 'HELD')).toHaveLength(200);
   }, 60_000);
 
   it('cuts a reader that stops reading mid-snapshot after SNAPSHOT_WRITE_TIMEOUT_MS; logs and counts it', async () => {

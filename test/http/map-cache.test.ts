@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MIN_COMPRESSED_BYTES, negotiateEncoding } from '../../src/http/content-encoding.js';
 import { MapCache } from '../../src/http/map-cache.js';
 import type { EventId } from '../../src/protocol/event-id.js';
+import { encodeCompactRuns, encodeCompactSnapshot } from '../../src/protocol/compact-map.js';
 import { encodeSnapshot } from '../../src/protocol/seat-events.js';
 import { PublicMap } from '../../src/seats/public-map.js';
 import { publicSeat } from '../../src/seats/seat-events.js';
@@ -212,6 +213,27 @@ describe('MapCache', () => {
     // Taken as a snapshot, its frame (made by the hub, the JSON's size) counts too.
     expect(body.snapshot).toBe(body.snapshot);
     expect(cache.bytes).toBe(raw + gzip.length + br.length + body.map.bytes.length);
+  });
+
+  it('keeps the compact runs beside the JSON; each form is one snapshot, its frame counted once taken', async () => {
+    const store = new SlowStore();
+    cache = new MapCache(store.options);
+    const pending = cache.get(3);
+    await settle();
+    store.finish();
+    const body = await pending;
+    const seats = state(3, store.head).seats.map(publicSeat);
+    expect(body.map.compactRuns).toBe(encodeCompactRuns(seats));
+    const raw = cache.bytes;
+    expect(raw).toBeGreaterThanOrEqual(body.map.bytes.length + body.map.compactRuns.length);
+    const compact = body.snapshotIn('compact');
+    expect(body.snapshotIn('compact')).toBe(compact);
+    expect(compact).not.toBe(body.snapshot);
+    expect(compact.id).toEqual(body.id);
+    expect(compact.data).toBe(encodeCompactSnapshot(3, seats));
+    expect(body.snapshotIn('full')).toBe(body.snapshot);
+    expect(body.snapshot.data).toBe(encodeSnapshot(3, seats));
+    expect(cache.bytes).toBe(raw + body.map.compactRuns.length + body.map.bytes.length);
   });
 
   it('drops the map of a schedule nobody read for idleMs, and the least recently read past maxBytes', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LocalBus } from '../../src/backends/memory/local-bus.js';
-import type { FrameCodec } from '../../src/hub/frame-codec.js';
+import type { FrameCodec, Snapshot, SnapshotForm } from '../../src/hub/frame-codec.js';
 import { TopicHub } from '../../src/hub/topic-hub.js';
 
 const codec: FrameCodec = {
@@ -66,5 +66,51 @@ describe('TopicHub', () => {
     await vi.advanceTimersByTimeAsync(3_000);
     expect(long!.completed).toBe(true);
     expect(hub.topicCount).toBe(0);
+  });
+  it('asks the source for the form of snapshot a connection wants, at the start and for a stale position', async () => {
+    const asked: SnapshotForm[] = [];
+    const snapshots = new Map<SnapshotForm, Snapshot>([
+      ['full', { id: { offset: 0, epoch: 'e' }, data: 'full' }],
+      ['compact', { id: { offset: 0, epoch: 'e' }, data: 'compact' }],
+    ]);
+    const encoded: string[] = [];
+    const hub = new TopicHub({
+      bus: new LocalBus(),
+      codec: {
+        ...codec,
+        snapshot: (_topic, s) => {
+          encoded.push(s.data);
+          return `S${s.data};`;
+        },
+      },
+      snapshot: async (_topic, form) => {
+        asked.push(form);
+        return snapshots.get(form);
+      },
+      heartbeatMs: 30_000,
+    });
+    const received: string[][] = [];
+    const starts: Array<['snapshot' | { offset: number; epoch: string }, SnapshotForm | undefined]> = [
+      ['snapshot', undefined],
+      ['snapshot', 'compact'],
+      [{ offset: 5, epoch: 'gone' }, 'compact'],
+      ['snapshot', 'full'],
+    ];
+    for (const [after, snapshotForm] of starts) {
+      const bytes: string[] = [];
+      received.push(bytes);
+      hub
+        .stream({
+          topics: [{ topic: 't', label: 't', after }],
+          lifetimeMs: 60_000,
+          ...(snapshotForm && { snapshotForm }),
+        })
+        .subscribe((b) => bytes.push(b.toString()));
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(asked.sort()).toEqual(['compact', 'compact', 'full', 'full']); // the stale one reads history first
+    expect(received).toEqual([['Sfull;'], ['Scompact;'], ['Scompact;'], ['Sfull;']]);
+    expect(encoded).toEqual(['full', 'compact']); // each form's frame made once, shared
+    hub.closeStreams();
   });
 });

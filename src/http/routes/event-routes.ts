@@ -3,6 +3,7 @@ import { MAX_CURSOR_LENGTH, parseCursor } from '../../protocol/cursor.js';
 import { type EventId, parseEventId } from '../../protocol/event-id.js';
 import { NOTICES_CURSOR_LABEL } from '../../protocol/notices.js';
 import { deletedFrame, userStreamEndedFrame } from '../../protocol/sse-frames.js';
+import type { SnapshotForm } from '../../hub/frame-codec.js';
 import type { TopicPosition } from '../../hub/topic-hub.js';
 import type { StartAt } from '../../hub/topic-stream.js';
 import { userTopic } from '../../hub/user-topic.js';
@@ -18,11 +19,15 @@ export const MAX_SCHEDULES_PER_STREAM = 20;
 
 const FLAG = { type: 'string', enum: ['true', 'false', '1', '0', ''] } as const;
 
+/** The forms a stream's snapshots may take (protocol/compact-map.ts); the one asked for applies to all of them. */
+const SNAPSHOT_FORMS: readonly SnapshotForm[] = ['full', 'compact'];
+
 const streamQuery = {
   type: 'object',
   properties: {
     lastEventId: { type: 'string', maxLength: MAX_CURSOR_LENGTH },
     snapshot: FLAG,
+    snapshotForm: { type: 'string', enum: SNAPSHOT_FORMS },
     access_token: { type: 'string', maxLength: 8192 },
   },
 } as const;
@@ -40,6 +45,7 @@ const STREAM_REFUSALS = [
 interface StreamQuery {
   lastEventId?: string;
   snapshot?: string;
+  snapshotForm?: SnapshotForm;
 }
 
 export async function eventRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
@@ -166,5 +172,7 @@ async function stream(
   }
   if (request.raw.destroyed) return;
   claimStreamSlot(ctx, request, reply);
-  openSseStream(reply, ctx.hub.stream({ topics, lifetimeMs: streamLifetimeMs(ctx), cursor }), options);
+  // The form applies to every snapshot of the connection: the first, and any after a position that cannot resume.
+  const { snapshotForm } = request.query as StreamQuery;
+  openSseStream(reply, ctx.hub.stream({ topics, lifetimeMs: streamLifetimeMs(ctx), cursor, snapshotForm }), options);
 }
