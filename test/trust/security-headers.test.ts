@@ -23,6 +23,10 @@ describe('security headers and error shapes outside the routes', () => {
     expect(csp).toContain("object-src 'none'");
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    // Helmet's other defaults come along; plain-HTTP servers are not told to upgrade.
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(response.headers.get('strict-transport-security')).toBeNull();
   });
 
   it('a header too large is a 431 in the API JSON error shape', async () => {
