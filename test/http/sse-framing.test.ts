@@ -32,8 +32,8 @@ class RawConnection {
     return new RawConnection(socket);
   }
 
-  send(method: string, path: string): void {
-    this.socket.write(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`);
+  send(method: string, path: string, extra = ''): void {
+    this.socket.write(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n${extra}\r\n`);
   }
 
   private async until<T>(take: () => T | undefined, timeoutMs = 5_000): Promise<T> {
@@ -186,6 +186,43 @@ describe('SSE on the wire (HTTP/1.1 chunked framing)', () => {
     }
     expect(delivered[1]![0]).toBe(delivered[0]![0]); // the same bytes: framed once
     expect(delivered[2]![0]).toBe(delivered[0]![0]);
+  });
+
+  it("a resume's headers and its catch-up leave the server in one system write", async () => {
+    server = await startServer({ heartbeatMs: 600_000 });
+    const guest = await newGuest(server.url);
+    expect((await hold(server.url, guest, [7])).status).toBe(200);
+    expect((await hold(server.url, guest, [8])).status).toBe(200);
+    const head = await server.app.seatstream.backend.bus.head(scheduleTopic(1));
+    // What the socket hands the kernel: net.Socket's own write (one buffer) or writev (several, corked).
+    const systemWrites = new Map<net.Socket, (Buffer | string)[][]>();
+    server.app.server.on('connection', (socket: net.Socket) => {
+      const writes: (Buffer | string)[][] = [];
+      systemWrites.set(socket, writes);
+      const target = socket as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+      const write = target._write.bind(socket);
+      const writev = target._writev.bind(socket);
+      target._write = (chunk, ...rest) => {
+        writes.push([chunk as Buffer]);
+        return write(chunk, ...rest);
+      };
+      target._writev = (chunks, ...rest) => {
+        writes.push((chunks as { chunk: Buffer | string }[]).map(({ chunk }) => chunk));
+        return writev(chunks, ...rest);
+      };
+    });
+    const connection = await RawConnection.open(server.url);
+    connections.push(connection);
+    connection.send('GET', EVENTS, `Last-Event-ID: ${head.offset - 1}@${head.epoch}\r\n`);
+    expect((await connection.head()).status).toBe(200);
+    expect(await connection.event()).toMatch(/"scheduleSeatId":8/);
+
+    const [writes] = systemWrites.values();
+    expect(writes).toHaveLength(1);
+    const bytes = writes![0]!.map((chunk) => (typeof chunk === 'string' ? chunk : chunk.toString('latin1'))).join('');
+    expect(bytes).toMatch(
+      /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n[0-9a-f]+\r\nretry: \d+\nid: 2@[\s\S]*"scheduleSeatId":8[\s\S]*\r\n$/,
+    );
   });
 
   it('a HEAD request gets the stream headers and no body, and the socket stays usable', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Subscriber, type Observable } from 'rxjs';
 import { toErrorBody } from '../errors.js';
@@ -55,14 +56,24 @@ export function openSseStream(
 ): void {
   const res = reply.raw;
   const writer = new SseWriter(res, reply.request, options);
+  // The headers and what the stream has to say at once (a resume's catch-up from memory, a cached
+  // snapshot, a private stream's `connected`) leave in one write: the plugin flushes the headers on
+  // their own, so the socket is corked until the turn's promises have run.
+  const socket = reply.request.raw.httpVersionMajor === 1 ? res.socket : null;
+  socket?.cork();
   openWithPlugin(reply);
   writer.framing = takeChunkFraming(res);
   options.onOpen();
   if (first !== undefined) writer.next(Buffer.from(first));
   source.subscribe(writer);
+  if (socket) setImmediate(uncork, socket);
   if (res.destroyed)
     writer.dispose(); // the client left before the stream opened
   else res.once('close', () => writer.dispose());
+}
+
+function uncork(socket: Socket): void {
+  socket.uncork();
 }
 
 /** A snapshot being written to one connection: bounded by time, not by bytes. */
