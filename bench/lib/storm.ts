@@ -90,6 +90,8 @@ class SteadyPublisher {
   readonly sent = new Map<number, number>();
   readonly acked = new Map<number, number>();
   failed = 0;
+  /** Failed requests by status (0: no answer; 200: an answer without an event id). */
+  readonly failures: Record<number, number> = {};
   private count = 0;
   private readonly inflight = new Set<Promise<void>>();
   private readonly timer: NodeJS.Timeout;
@@ -115,7 +117,11 @@ class SteadyPublisher {
     const at = now();
     const request = post(this.target, `/api/schedules/${this.schedule}/seats/${op}`, (i % SEATS) + 1).then(
       ({ status, eventId }) => {
-        if (status !== 200 || !eventId) return void this.failed++;
+        if (status !== 200 || !eventId) {
+          this.failed++;
+          this.failures[status] = (this.failures[status] ?? 0) + 1;
+          return;
+        }
         const offset = Number(eventId.split('@')[0]);
         this.sent.set(offset, at);
         this.acked.set(offset, now());
@@ -367,7 +373,8 @@ export async function storm(
         `listen overflows ${result.listenOverflows}; storm CPU ${result.stormCpuMs.toFixed(0)} ms ` +
         `(${result.excessCpuMs.toFixed(0)} over steady); stayers p99 ${ms(result.stayP99BeforeMs)} before, ` +
         `${ms(result.stayP99DuringMs)} during` +
-        (historyReads !== undefined ? `; ${historyReads} history reads` : ''),
+        (historyReads !== undefined ? `; ${historyReads} history reads` : '') +
+        (publisher.failed > 0 ? `; failed holds by status (0: no answer) ${JSON.stringify(publisher.failures)}` : ''),
     );
     return result;
   } finally {
