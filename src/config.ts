@@ -103,6 +103,12 @@ export interface Config {
   /** A request (headers and body) must arrive within this long; streams are responses and are not cut. */
   requestTimeoutMs: number;
   /**
+   * An idle keep-alive HTTP/1.1 connection is closed after this long. Longer than the idle timeout
+   * of the balancer in front (60 s for most), so that the balancer, not the server, closes first:
+   * otherwise a request it sends as the server closes is reset.
+   */
+  keepAliveTimeoutMs: number;
+  /**
    * PEM certificate (chain) and private key: both set, the app serves HTTP/2 over TLS (HTTP/1.1
    * still allowed); neither, plain HTTP/1.1 (TLS ends at a proxy in front, or nowhere).
    */
@@ -162,6 +168,8 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   corsOrigins: [],
   metricsToken: undefined,
   headersTimeoutMs: 10_000,
+  // fastify's own default; Node's is 5 s.
+  keepAliveTimeoutMs: 72_000,
   requestTimeoutMs: 10_000,
   tlsCertFile: undefined,
   tlsKeyFile: undefined,
@@ -278,6 +286,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: secret(env, 'METRICS_TOKEN', 16),
     headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 1_000, 120_000),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 1_000, 600_000),
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', d.keepAliveTimeoutMs, 1_000, 600_000),
     ...tls(env),
   };
   // One source of keys: a JWKS URL beside a shared secret would leave one of them silently unused.

@@ -151,6 +151,7 @@ describe('loadConfig', () => {
     ['METRICS_TOKEN', 'metrics-token-0123', { metricsToken: 'metrics-token-0123' }],
     ['HEADERS_TIMEOUT_MS', '5000', { headersTimeoutMs: 5_000 }],
     ['REQUEST_TIMEOUT_MS', '30000', { requestTimeoutMs: 30_000 }],
+    ['KEEP_ALIVE_TIMEOUT_MS', '65000', { keepAliveTimeoutMs: 65_000 }],
   ])('parses %s=%j', (name, value, expected) => {
     expect(loadConfig({ [name]: value })).toEqual({ ...defaultConfig, ...expected });
   });

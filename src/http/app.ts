@@ -46,6 +46,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
               requestTimeout: config.requestTimeoutMs,
               headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
               connectionsCheckingInterval: 1_000,
+              // fastify sets its 72 s only on a server it makes itself, not on a factory's.
+              keepAliveTimeout: config.keepAliveTimeoutMs,
             },
             handler,
           ),

@@ -26,6 +26,7 @@ class Http2Response extends Http2ServerResponse {
 interface Http1Settings {
   requestTimeout: number;
   headersTimeout: number;
+  keepAliveTimeout: number;
   connectionsCheckingInterval: number;
   closeAllConnections(): void;
 }
@@ -66,6 +67,7 @@ export function createTlsServer(
   Object.assign(server as unknown as Http1Settings, {
     requestTimeout: config.requestTimeoutMs,
     headersTimeout,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     connectionsCheckingInterval: 1_000,
     closeAllConnections: () => {
       for (const socket of sockets) socket.destroy();

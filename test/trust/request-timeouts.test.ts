@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseClient } from '../support/sse-client.js';
 import { startServer, type TestServer } from '../support/server.js';
@@ -75,5 +76,43 @@ describe('request timeouts', () => {
     await expect(client.waitForEnd(deadline)).rejects.toThrow(/timed out waiting for end of stream/);
     expect(client.ended).toBe(false);
     client.close();
+  });
+});
+
+/**
+ * An idle keep-alive connection must outlive the balancer's own idle timeout (60 s for most), so
+ * that the balancer closes first: a server that closes first resets a request sent at that moment.
+ */
+describe('keep-alive timeout', () => {
+  it("is fastify's 72 s by default, not Node's 5 s", async () => {
+    const server = await startServer();
+    try {
+      expect(server.app.server.keepAliveTimeout).toBe(72_000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes an idle keep-alive connection after KEEP_ALIVE_TIMEOUT_MS, not before', async () => {
+    const server = await startServer({ keepAliveTimeoutMs: 1_000 });
+    try {
+      const { port } = new URL(server.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let answered = 0;
+      const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+      const received = new Promise<void>((resolve) =>
+        socket.on('data', (data: Buffer) => {
+          if (data.includes('HTTP/1.1 200')) answered = Date.now();
+          resolve();
+        }),
+      );
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await received;
+      const idleFor = (await closed) - answered;
+      expect(idleFor).toBeGreaterThanOrEqual(900);
+      expect(idleFor).toBeLessThan(1_000 + SLACK_MS);
+    } finally {
+      await server.close();
+    }
   });
 });
