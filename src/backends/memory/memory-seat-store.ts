@@ -23,6 +23,7 @@ import type {
   SeatCommand,
   SeatStore,
 } from '../../seats/seat-store.js';
+import { ExpiryIndex } from './expiry-index.js';
 import type { LocalBus } from './local-bus.js';
 
 interface MutableSeat {
@@ -36,14 +37,22 @@ interface MutableSeat {
   address?: string;
   /** The order a RESERVED seat was reserved for by `reserveOrder`. */
   orderId?: string;
+  /** When a HELD seat's hold was made, counted per schedule: due holds expire in this order. */
+  heldSeq?: number;
+  /** The seat's slot in its schedule's expiry index while HELD (see ExpiryIndex). */
+  slot?: number;
 }
 
 interface Schedule {
   readonly id: number;
   readonly layout: Layout;
   readonly seats: MutableSeat[];
-  /** Seats currently HELD, so expiry never scans the whole venue. */
+  /** Seats currently HELD, in the order they were held. */
   readonly held: Set<MutableSeat>;
+  /** The HELD seats by expiry, so a mutation finds its due holds without scanning `held`. */
+  readonly expiries: ExpiryIndex<MutableSeat>;
+  /** Holds made so far, for each hold's `heldSeq`. */
+  holdsMade: number;
   /** Seats HELD per user and per address, kept by every step that holds or ends a hold. */
   readonly heldByUser: Map<string, number>;
   readonly heldByAddress: Map<string, number>;
@@ -157,6 +166,8 @@ export class MemorySeatStore implements SeatStore {
       layout: { rows: layout.rows, seatsPerRow: layout.seatsPerRow },
       seats,
       held: new Set(),
+      expiries: new ExpiryIndex(),
+      holdsMade: 0,
       heldByUser: new Map(),
       heldByAddress: new Map(),
       cooldowns: new Map(),
@@ -204,7 +215,9 @@ export class MemorySeatStore implements SeatStore {
       seat.holder = user;
       seat.expiresAt = expiresAt;
       seat.address = address;
+      seat.heldSeq = schedule.holdsMade++;
       schedule.held.add(seat);
+      schedule.expiries.add(seat);
       count(schedule.heldByUser, user, 1);
       if (address !== undefined) count(schedule.heldByAddress, address, 1);
     }
@@ -327,8 +340,8 @@ export class MemorySeatStore implements SeatStore {
   }
 
   private expire(schedule: Schedule, now: number, cooldownMs: number): number {
-    const due: MutableSeat[] = [];
-    for (const seat of schedule.held) if (seat.expiresAt! <= now) due.push(seat);
+    // Due holds go in the order they were held (that of `held`), whatever their expiries.
+    const due = schedule.expiries.takeDue(now).sort((a, b) => a.heldSeq! - b.heldSeq!);
     for (const seat of due) {
       const { holder, expiresAt } = seat;
       schedule.expired.push(notice('expired', schedule, seat));
@@ -350,11 +363,13 @@ export class MemorySeatStore implements SeatStore {
   /** A HELD seat stops counting as held (its holder stays, for a reservation). */
   private unhold(schedule: Schedule, seat: MutableSeat): void {
     if (!schedule.held.delete(seat)) return;
+    schedule.expiries.delete(seat);
     schedule.warned.delete(seat);
     count(schedule.heldByUser, seat.holder!, -1);
     if (seat.address !== undefined) count(schedule.heldByAddress, seat.address, -1);
     seat.expiresAt = undefined;
     seat.address = undefined;
+    seat.heldSeq = undefined;
   }
 
   /** `user` may not hold `seat` again before `until`; nothing to remember when that has passed. */
