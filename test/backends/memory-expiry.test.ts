@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExpiryIndex } from '../../src/backends/memory/expiry-index.js';
 import { LocalBus } from '../../src/backends/memory/local-bus.js';
 import { MemorySeatStore } from '../../src/backends/memory/memory-seat-store.js';
+import { Tally } from '../../src/backends/memory/tally.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
 
 /** The memory store finds due holds through its expiry index: behaviour, memory and cost. */
@@ -108,6 +109,26 @@ describe('MemorySeatStore expiry index', () => {
     expect(await store.expireDue(T0 + 5 * TTL + 1)).toBe(1);
   });
 
+  it('warns of holds about to expire once each, in the order they were held', async () => {
+    const W = 10_000;
+    const expiries = shuffled(200).map((rank) => T0 + TTL + rank * 1_000);
+    for (const [i, seat] of shuffled(200).entries()) await hold(`u${i}`, [seat + 1], T0, expiries[seat]! - T0);
+    await store.release(cmd('u0', [shuffled(200)[0]! + 1], T0 + 1)); // ended otherwise: never warned
+    const heldOrder = shuffled(200)
+      .slice(1)
+      .map((seat) => seat + 1);
+    const warned: number[] = [];
+    for (let now = T0 + TTL - W; now <= T0 + TTL + 200_000; now += 7_000) {
+      const notices = await store.takeHoldNotices(now, W);
+      const seats = notices.map((n) => n.seatId);
+      expect(seats).toEqual(heldOrder.filter((seat) => seats.includes(seat)));
+      for (const n of notices)
+        expect([n.kind, n.expiresAt > now, n.expiresAt <= now + W]).toEqual(['expiring', true, true]);
+      warned.push(...seats);
+    }
+    expect([...warned].sort((a, b) => a - b)).toEqual([...heldOrder].sort((a, b) => a - b));
+  });
+
   it('keeps the index at the live holds through 100,000 hold/release cycles', async () => {
     const add = vi.spyOn(ExpiryIndex.prototype, 'add');
     await hold('keep', [201, 202, 203], T0, 100 * TTL);
@@ -150,7 +171,7 @@ describe('MemorySeatStore expiry index', () => {
       const taken = vi.spyOn(ExpiryIndex.prototype, 'takeDue');
       const iterate = vi.spyOn(Set.prototype, Symbol.iterator);
       await mutation();
-      // A loop over a Set of every held seat (the store keeps one, in the order held) is a scan.
+      // A loop over a Set of every held seat (the store kept one, in the order held) is a scan.
       const scans = iterate.mock.contexts.filter((set) => (set as Set<unknown>).size >= 20_000).length;
       const work = compare.mock.calls.length;
       const due = taken.mock.results.map((r) => (r.value as unknown[]).length);
@@ -163,5 +184,25 @@ describe('MemorySeatStore expiry index', () => {
     // The first 20 due (one user's seats) cost O(log n) each, the others nothing.
     expect(await store.expireDue(T0 + TTL)).toBe(20);
     expect(compare.mock.calls.length).toBeLessThanOrEqual(20 * (2 * logN + 2));
+  });
+});
+
+describe('Tally', () => {
+  it('counts through churn, keeping at most about twice the live keys', () => {
+    const tally = new Tally();
+    for (let u = 0; u < 1_000; u++) tally.add(`u${u}`, 2);
+    for (let i = 0; i < 100_000; i++) {
+      const key = `c${i % 5_000}`;
+      tally.add(key, 1);
+      tally.add('m', 1);
+      tally.add(key, -1);
+      tally.add('m', -1);
+      expect(tally.keys).toBeLessThanOrEqual(2 * 1_000 + 64 + 2);
+    }
+    expect([tally.get('u7'), tally.get('c7'), tally.get('m'), tally.get('never')]).toEqual([2, 0, 0, 0]);
+    for (let u = 0; u < 1_000; u++) tally.add(`u${u}`, -2);
+    tally.add('x', 3);
+    expect(tally.keys).toBeLessThanOrEqual(64 + 1);
+    expect(tally.get('x')).toBe(3);
   });
 });

@@ -49,6 +49,23 @@ export class ExpiryIndex<T extends Expiring> {
     return due;
   }
 
+  /**
+   * Every item due by `limit`, left in place, in no particular order. A heap's item expires no
+   * earlier than its parent, so the walk stops at the first later one on each path: it reads the
+   * items found and at most twice as many others.
+   */
+  upTo(limit: number): T[] {
+    const found: T[] = [];
+    const slots = this.heap.length > 0 ? [0] : [];
+    for (let slot = slots.pop(); slot !== undefined; slot = slots.pop()) {
+      const item = this.heap[slot]!;
+      if (item.expiresAt! > limit) continue;
+      found.push(item);
+      for (const child of [2 * slot + 1, 2 * slot + 2]) if (child < this.heap.length) slots.push(child);
+    }
+    return found;
+  }
+
   private place(item: T, slot: number): void {
     this.heap[slot] = item;
     item.slot = slot;

@@ -25,6 +25,7 @@ import type {
 } from '../../seats/seat-store.js';
 import { ExpiryIndex } from './expiry-index.js';
 import type { LocalBus } from './local-bus.js';
+import { Tally } from './tally.js';
 
 interface MutableSeat {
   readonly id: number;
@@ -37,7 +38,7 @@ interface MutableSeat {
   address?: string;
   /** The order a RESERVED seat was reserved for by `reserveOrder`. */
   orderId?: string;
-  /** When a HELD seat's hold was made, counted per schedule: due holds expire in this order. */
+  /** When a HELD seat's hold was made, counted per schedule (due holds expire in this order); set while HELD. */
   heldSeq?: number;
   /** The seat's slot in its schedule's expiry index while HELD (see ExpiryIndex). */
   slot?: number;
@@ -47,15 +48,16 @@ interface Schedule {
   readonly id: number;
   readonly layout: Layout;
   readonly seats: MutableSeat[];
-  /** Seats currently HELD, in the order they were held. */
-  readonly held: Set<MutableSeat>;
-  /** The HELD seats by expiry, so a mutation finds its due holds without scanning `held`. */
-  readonly expiries: ExpiryIndex<MutableSeat>;
+  /**
+   * The HELD seats, by expiry: a mutation finds its due holds, and a sweep the holds to warn of,
+   * without scanning every held seat. No Set of them: see Tally for what churn does to one.
+   */
+  readonly held: ExpiryIndex<MutableSeat>;
   /** Holds made so far, for each hold's `heldSeq`. */
   holdsMade: number;
   /** Seats HELD per user and per address, kept by every step that holds or ends a hold. */
-  readonly heldByUser: Map<string, number>;
-  readonly heldByAddress: Map<string, number>;
+  readonly heldByUser: Tally;
+  readonly heldByAddress: Tally;
   /** `<seat>|<user>` → epoch ms until which that user may not hold that seat; oldest write first. */
   readonly cooldowns: Map<string, number>;
   /** Order id → its seat ids, sorted, joined by commas. */
@@ -165,11 +167,10 @@ export class MemorySeatStore implements SeatStore {
       id: scheduleId,
       layout: { rows: layout.rows, seatsPerRow: layout.seatsPerRow },
       seats,
-      held: new Set(),
-      expiries: new ExpiryIndex(),
+      held: new ExpiryIndex(),
       holdsMade: 0,
-      heldByUser: new Map(),
-      heldByAddress: new Map(),
+      heldByUser: new Tally(),
+      heldByAddress: new Tally(),
       cooldowns: new Map(),
       orders: new Map(),
       reserved: 0,
@@ -200,14 +201,14 @@ export class MemorySeatStore implements SeatStore {
       const until = Math.min(...cooling.map((s) => schedule.cooldowns.get(cooldownKey(s, user))!));
       throw new SeatError('HOLD_COOLDOWN', ids(cooling), undefined, { retryAfterMs: until - now });
     }
-    if (command.maxPerUser > 0 && (schedule.heldByUser.get(user) ?? 0) + fresh.length > command.maxPerUser)
+    if (command.maxPerUser > 0 && schedule.heldByUser.get(user) + fresh.length > command.maxPerUser)
       throw new SeatError('HOLD_LIMIT', ids(fresh));
     const address = command.address || undefined;
     const maxPerAddress = command.maxPerAddress ?? 0;
     if (
       address !== undefined &&
       maxPerAddress > 0 &&
-      (schedule.heldByAddress.get(address) ?? 0) + fresh.length > maxPerAddress
+      schedule.heldByAddress.get(address) + fresh.length > maxPerAddress
     )
       throw new SeatError('ADDRESS_HOLD_LIMIT', ids(fresh));
     const expiresAt = Math.min(now + command.ttlMs, Math.floor(command.notAfter ?? Number.POSITIVE_INFINITY));
@@ -217,9 +218,8 @@ export class MemorySeatStore implements SeatStore {
       seat.address = address;
       seat.heldSeq = schedule.holdsMade++;
       schedule.held.add(seat);
-      schedule.expiries.add(seat);
-      count(schedule.heldByUser, user, 1);
-      if (address !== undefined) count(schedule.heldByAddress, address, 1);
+      schedule.heldByUser.add(user, 1);
+      if (address !== undefined) schedule.heldByAddress.add(address, 1);
     }
     return this.commit(
       schedule,
@@ -304,8 +304,8 @@ export class MemorySeatStore implements SeatStore {
       notices.push(...schedule.expired);
       schedule.expired = [];
       if (warnBeforeMs <= 0) continue;
-      for (const seat of schedule.held) {
-        if (seat.expiresAt! > now + warnBeforeMs || schedule.warned.has(seat)) continue;
+      for (const seat of inHoldOrder(schedule.held.upTo(now + warnBeforeMs))) {
+        if (schedule.warned.has(seat)) continue;
         schedule.warned.add(seat);
         notices.push(notice('expiring', schedule, seat));
       }
@@ -340,8 +340,7 @@ export class MemorySeatStore implements SeatStore {
   }
 
   private expire(schedule: Schedule, now: number, cooldownMs: number): number {
-    // Due holds go in the order they were held (that of `held`), whatever their expiries.
-    const due = schedule.expiries.takeDue(now).sort((a, b) => a.heldSeq! - b.heldSeq!);
+    const due = inHoldOrder(schedule.held.takeDue(now));
     for (const seat of due) {
       const { holder, expiresAt } = seat;
       schedule.expired.push(notice('expired', schedule, seat));
@@ -362,11 +361,11 @@ export class MemorySeatStore implements SeatStore {
 
   /** A HELD seat stops counting as held (its holder stays, for a reservation). */
   private unhold(schedule: Schedule, seat: MutableSeat): void {
-    if (!schedule.held.delete(seat)) return;
-    schedule.expiries.delete(seat);
+    if (seat.heldSeq === undefined) return;
+    schedule.held.delete(seat); // already out when the hold expired: takeDue took it
     schedule.warned.delete(seat);
-    count(schedule.heldByUser, seat.holder!, -1);
-    if (seat.address !== undefined) count(schedule.heldByAddress, seat.address, -1);
+    schedule.heldByUser.add(seat.holder!, -1);
+    if (seat.address !== undefined) schedule.heldByAddress.add(seat.address, -1);
     seat.expiresAt = undefined;
     seat.address = undefined;
     seat.heldSeq = undefined;
@@ -429,10 +428,9 @@ function free(seat: MutableSeat): void {
   seat.orderId = undefined;
 }
 
-function count(counts: Map<string, number>, key: string, delta: number): void {
-  const next = (counts.get(key) ?? 0) + delta;
-  if (next > 0) counts.set(key, next);
-  else counts.delete(key);
+/** Holds in the order they were made, the order their notices and events have always come in. */
+function inHoldOrder(seats: MutableSeat[]): MutableSeat[] {
+  return seats.sort((a, b) => a.heldSeq! - b.heldSeq!);
 }
 
 function cooldownKey(seat: MutableSeat, user: string): string {
