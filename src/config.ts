@@ -30,6 +30,18 @@ export interface Config {
    * `sseBufferLimitBytes`: a reader that has not taken it within this long is disconnected.
    */
   snapshotWriteTimeoutMs: number;
+  /**
+   * How far behind the newest event a stream's snapshot may be: the stream goes on from the
+   * snapshot's own id, so an older one only means more events after it, never a gap. A schedule's
+   * seats are read and serialized for snapshots at most once per this long.
+   */
+  snapshotMaxStalenessMs: number;
+  /**
+   * The same for an anonymous `GET …/seats` (a buyer's own map is always current). 0 by default:
+   * a client that opens its stream without the map's `Last-Event-ID` (the original design's
+   * client) would miss what happened in between.
+   */
+  mapMaxStalenessMs: number;
   /** Undefined: a random secret per process (sessions do not survive a restart). */
   sessionSecret: string | undefined;
   /** The service credential (a bearer token); undefined: only a service JWT is one. */
@@ -135,6 +147,8 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   holdWarningMs: 60_000,
   sseBufferLimitBytes: 1_048_576,
   snapshotWriteTimeoutMs: 10_000,
+  snapshotMaxStalenessMs: 1_000,
+  mapMaxStalenessMs: 0,
   sessionSecret: undefined,
   adminToken: undefined,
   maxSeatsPerRequest: 20,
@@ -251,6 +265,8 @@ export function loadConfig(env: Env = process.env): Config {
     holdWarningMs: int(env, 'HOLD_WARNING_MS', d.holdWarningMs, 0, 24 * 60 * 60_000),
     sseBufferLimitBytes: int(env, 'SSE_BUFFER_LIMIT_BYTES', d.sseBufferLimitBytes, 1_024),
     snapshotWriteTimeoutMs: int(env, 'SNAPSHOT_WRITE_TIMEOUT_MS', d.snapshotWriteTimeoutMs, 100, 600_000),
+    snapshotMaxStalenessMs: int(env, 'SNAPSHOT_MAX_STALENESS_MS', d.snapshotMaxStalenessMs, 0, 60_000),
+    mapMaxStalenessMs: int(env, 'MAP_MAX_STALENESS_MS', d.mapMaxStalenessMs, 0, 60_000),
     sessionSecret: secret(env, 'SESSION_SECRET', 32),
     adminToken: secret(env, 'ADMIN_TOKEN', 16),
     maxSeatsPerRequest: int(env, 'MAX_SEATS_PER_REQUEST', d.maxSeatsPerRequest, 1, 1_000),

@@ -152,6 +152,8 @@ describe('loadConfig', () => {
     ['HEADERS_TIMEOUT_MS', '5000', { headersTimeoutMs: 5_000 }],
     ['REQUEST_TIMEOUT_MS', '30000', { requestTimeoutMs: 30_000 }],
     ['KEEP_ALIVE_TIMEOUT_MS', '65000', { keepAliveTimeoutMs: 65_000 }],
+    ['SNAPSHOT_MAX_STALENESS_MS', '0', { snapshotMaxStalenessMs: 0 }],
+    ['MAP_MAX_STALENESS_MS', '500', { mapMaxStalenessMs: 500 }],
   ])('parses %s=%j', (name, value, expected) => {
     expect(loadConfig({ [name]: value })).toEqual({ ...defaultConfig, ...expected });
   });

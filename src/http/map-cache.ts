@@ -34,6 +34,8 @@ export class MapBody {
     readonly map: PublicMap,
     /** Called when `bytes` grew: a compressed form is ready, or a frame will be made of the snapshot. */
     private readonly grown: () => void,
+    /** When the store read of this map began (`Date.now()`): the map is at least as new as that. */
+    readonly readAt = Date.now(),
   ) {
     this.eventId = formatEventId(map.id);
   }
@@ -140,14 +142,21 @@ export class MapCache {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   }
 
-  /** The map that reflects at least the schedule's head as it is now. */
-  async get(scheduleId: number): Promise<MapBody> {
+  /**
+   * The map that reflects at least the schedule's head as it is now; or, within `behind`, a map
+   * of the same epoch read a moment ago, although newer events exist: at most one read of the
+   * schedule's seats per `behind.ms`, however fast they change. Either is consistent: it carries
+   * the id of the last event it reflects, and a stream resumed from that id misses nothing.
+   */
+  async get(scheduleId: number, behind: Staleness = CURRENT): Promise<MapBody> {
     const head = await this.options.head(scheduleId);
     const entry = this.touch(scheduleId);
     // Offset 0 names no event: unless the store gives a schedule created again a new epoch, one
     // deleted and created again with another layout has the same head, so its map is read again.
     const named = head.offset > 0 || this.options.freshEpochOnCreate === true;
-    if (entry.body && named && covers(entry.body.id, head)) return entry.body;
+    const { body } = entry;
+    if (body && named && covers(body.id, head)) return body;
+    if (body && named && within(body, head, behind)) return body;
     if (entry.current && covers(entry.current.head, head)) return entry.current.promise;
     if (entry.next) {
       entry.next.head = newest(entry.next.head, head);
@@ -184,7 +193,8 @@ export class MapCache {
     entry.current = flight;
     if (entry.next === flight) entry.next = undefined;
     try {
-      const body = new MapBody(new PublicMap(await this.options.read(scheduleId)), () => this.bound());
+      const readAt = Date.now();
+      const body = new MapBody(new PublicMap(await this.options.read(scheduleId)), () => this.bound(), readAt);
       // Reads run one after another, so the newest read's map replaces the one before it.
       if (this.entries.get(scheduleId) === entry) {
         entry.body = body;
@@ -232,6 +242,34 @@ export class MapCache {
       this.sweeper = undefined;
     }
   };
+}
+
+/** How far behind the head a map may be: by time since its read, and by events. */
+export interface Staleness {
+  ms: number;
+  /**
+   * Events: a stream resumes from the map's id only while the topic's history still holds what
+   * came after it (REPLAY_LIMIT); further behind, it would be given a snapshot again, and again.
+   */
+  events: number;
+}
+
+const CURRENT: Staleness = { ms: 0, events: 0 };
+
+/**
+ * A map up to `ms` old and at most half the replay window behind the head: a stream goes on from
+ * the map's id with the events after it, which the topic's history must still hold.
+ */
+export function staleness(ms: number, replayLimit: number): Staleness {
+  return { ms, events: Math.floor(replayLimit / 2) };
+}
+
+function within(body: MapBody, head: EventId, behind: Staleness): boolean {
+  return (
+    body.id.epoch === head.epoch &&
+    head.offset - body.id.offset <= behind.events &&
+    Date.now() - body.readAt < behind.ms
+  );
 }
 
 /** Whether a map at `id` reflects everything up to `head`. */

@@ -20,7 +20,7 @@ import { Authenticator } from './authenticate.js';
 import type { AppContext } from './context.js';
 import { answerOtherMethods, installErrorHandler, trackMethods } from './errors.js';
 import { registerLimits } from './limits.js';
-import { MapCache } from './map-cache.js';
+import { MapCache, staleness } from './map-cache.js';
 import { createMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRequestMetrics } from './request-metrics.js';
@@ -86,6 +86,7 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     read: (scheduleId) => seats.state(scheduleId),
     freshEpochOnCreate: backend.kind === 'redis',
   });
+  const snapshotStaleness = staleness(config.snapshotMaxStalenessMs, config.replayLimit);
   const hub = new TopicHub({
     bus: backend.bus,
     codec: sseCodec(config.heartbeatStyle),
@@ -93,7 +94,7 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     snapshot: async (topic, form) => {
       // A private stream's notices have no snapshot: it goes on live (docs/integration.md).
       if (isUserTopic(topic)) return undefined;
-      return (await maps.get(scheduleIdOfTopic(topic))).snapshotIn(form);
+      return (await maps.get(scheduleIdOfTopic(topic), snapshotStaleness)).snapshotIn(form);
     },
   });
   if (config.guestSessions && !config.sessionSecret) {

@@ -1,5 +1,5 @@
 import { Observable, Subscriber } from 'rxjs';
-import type { EventBus } from '../bus/event-bus.js';
+import type { BusEvent, EventBus } from '../bus/event-bus.js';
 import { StorageUnavailableError } from '../bus/unavailable-error.js';
 import type { EventId } from '../protocol/event-id.js';
 import { nextStep } from '../protocol/resume.js';
@@ -116,7 +116,7 @@ class ResumingStream<T> extends Subscriber<Chunk> {
       if (history.kind === 'events') {
         this.epoch = after.epoch;
         this.last = after.offset;
-        if (history.events.length > 0) this.send(encodeChunk(this.name, history.events, this.deps.codec));
+        this.sendAll(history.events);
         return;
       }
     }
@@ -128,6 +128,11 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     this.last = offset;
     const bytes = this.deps.frames.of(this.name, snapshot);
     this.emit({ topic: this.name, epoch, first: offset, last: offset, bytes, appendedAt: 0 }, this.subscriber);
+    // A snapshot may be a moment behind the head (SNAPSHOT_MAX_STALENESS_MS): what came after it,
+    // before this subscriber's live chunks began, follows from history. (Were it gone, the next
+    // live chunk would find the gap and start over.)
+    const missed = await this.deps.bus.readAfter(this.name, snapshot.id);
+    if (!this.closed && missed.kind === 'events') this.sendAll(missed.events);
   }
 
   /** Goes on from the topic's newest event: what comes after it is delivered. */
@@ -141,7 +146,7 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     const history = await this.deps.bus.readAfter(this.name, { offset: 0, epoch: head.epoch });
     if (this.closed || history.kind !== 'events') return;
     this.last = 0;
-    if (history.events.length > 0) this.send(encodeChunk(this.name, history.events, this.deps.codec));
+    this.sendAll(history.events);
   }
 
   private deliver(chunk: Chunk): void {
@@ -160,6 +165,11 @@ class ResumingStream<T> extends Subscriber<Chunk> {
       case 'drop':
         return;
     }
+  }
+
+  /** Events read from history, as one chunk. */
+  private sendAll(events: readonly BusEvent[]): void {
+    if (events.length > 0) this.send(encodeChunk(this.name, events, this.deps.codec));
   }
 
   private send(chunk: Chunk): void {

@@ -10,7 +10,7 @@ import { PublicMap } from '../../src/seats/public-map.js';
 import { publicSeat } from '../../src/seats/seat-events.js';
 import { type ScheduleState, type SeatState, seatPosition } from '../../src/seats/seat.js';
 import { SseClient } from '../support/sse-client.js';
-import { get, hold, newGuest, startServer, type TestServer } from '../support/server.js';
+import { get, hold, newGuest, release, startServer, type TestServer } from '../support/server.js';
 
 const ADMIN = 'admin-token-for-tests-0123';
 
@@ -138,6 +138,48 @@ describe('MapCache', () => {
     expect((await next).id).toEqual({ offset: 2, epoch: 'e1' });
     expect(store.reads).toBe(2);
     expect(cache.size).toBe(1); // one map per schedule: the newer replaced the older
+  });
+
+  it('within a staleness bound, serves a recent map behind the head: by time, by events, same epoch', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new SlowStore();
+    cache = new MapCache(store.options);
+    const behind = { ms: 1_000, events: 3 };
+    const first = cache.get(3, behind);
+    await settle();
+    store.finish();
+    const body = await first;
+    store.advance();
+    store.advance();
+    vi.advanceTimersByTime(999);
+    expect(await cache.get(3, behind)).toBe(body); // 2 events and 999 ms behind
+    const current = cache.get(3); // without a bound: the head
+    await settle();
+    store.finish();
+    expect((await current).id.offset).toBe(3);
+    expect(store.reads).toBe(2);
+
+    const late = cache.get(3, behind);
+    vi.advanceTimersByTime(1_000); // the newest map, read at 999 ms, is 1 s old: read again
+    store.advance();
+    const stale = cache.get(3, behind);
+    await settle();
+    store.finish();
+    expect(await late).toBe(await current);
+    expect((await stale).id.offset).toBe(4);
+    expect(store.reads).toBe(3);
+
+    for (let i = 0; i < 4; i++) store.advance(); // 4 events behind: too many, however recent
+    const far = cache.get(3, behind);
+    await settle();
+    store.finish();
+    expect((await far).id.offset).toBe(8);
+    store.head = { offset: 8, epoch: 'e2' }; // another epoch: its ids name other events
+    const other = cache.get(3, behind);
+    await settle();
+    store.finish();
+    expect((await other).id).toEqual({ offset: 8, epoch: 'e2' });
+    expect(store.reads).toBe(5);
   });
 
   it('shares one read among readers of a stale position, and the next among those who saw a newer head', async () => {
@@ -382,8 +424,50 @@ describe('GET …/seats and snapshots share one map per offset', () => {
     }
   });
 
+  it('gives snapshots a map up to SNAPSHOT_MAX_STALENESS_MS old, then the events after it: no gap', async () => {
+    server = await startServer({ snapshotMaxStalenessMs: 60_000, replayLimit: 20 });
+    const guest = await newGuest(server.url);
+    const map = await get(server.url, '/api/schedules/1/seats');
+    const state = vi.spyOn(server.app.seatstream.seats, 'state');
+    const held = await hold(server.url, guest, [8, 9]);
+    const stream = await SseClient.connect(`${server.url}/api/schedules/1/seats/events?snapshot=true`);
+    await stream.waitFor((c) => c.seatEvents().length === 2, 5_000, 'the events after the snapshot');
+    expect(state).not.toHaveBeenCalled(); // the map GET read, 2 events behind
+    expect(stream.events[0]).toMatchObject({ event: 'snapshot', id: map.headers.get('last-event-id') });
+    expect(stream.seatEvents().map((e) => [e.scheduleSeatId, e.status])).toEqual([
+      [8, 'HELD'],
+      [9, 'HELD'],
+    ]);
+    expect(stream.seatEvents().at(-1)!.id).toBe(held.body.eventId);
+    stream.close();
+
+    // More than half the replay window behind: a stream could not go on from it, so it is read again.
+    for (let i = 0; i < 5; i++)
+      await hold(server.url, guest, [20 + i]).then(() => release(server.url, guest, [20 + i]));
+    const fresh = await SseClient.connect(`${server.url}/api/schedules/1/seats/events?snapshot=true`);
+    await fresh.waitFor((c) => c.events.length > 0, 5_000, 'the snapshot');
+    expect(state).toHaveBeenCalledTimes(1);
+    const { headers } = await get(server.url, '/api/schedules/1/seats');
+    expect(fresh.events[0]).toMatchObject({ event: 'snapshot', id: headers.get('last-event-id') });
+    fresh.close();
+  });
+
+  it("serves an anonymous GET a map up to MAP_MAX_STALENESS_MS old, a buyer's always current", async () => {
+    server = await startServer({ mapMaxStalenessMs: 60_000 });
+    const guest = await newGuest(server.url);
+    const before = await get(server.url, '/api/schedules/1/seats');
+    const held = await hold(server.url, guest, [3]);
+    const anonymous = await get(server.url, '/api/schedules/1/seats');
+    expect(anonymous.headers.get('last-event-id')).toBe(before.headers.get('last-event-id'));
+    expect(anonymous.body[2].status).toBe('AVAILABLE');
+    const own = await get(server.url, '/api/schedules/1/seats', { authorization: `Bearer ${guest.token}` });
+    expect(own.headers.get('last-event-id')).toBe(held.body.eventId);
+    expect(own.body[2]).toMatchObject({ status: 'HELD', mine: true });
+  });
+
   it('gives streams that ask for a snapshot the map the GET read, and reads again after an event', async () => {
-    server = await startServer();
+    // Snapshots of the newest offset only (by default a snapshot may be a moment behind).
+    server = await startServer({ snapshotMaxStalenessMs: 0 });
     const guest = await newGuest(server.url);
     await hold(server.url, guest, [5]);
     const state = vi.spyOn(server.app.seatstream.seats, 'state');

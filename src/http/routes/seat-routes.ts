@@ -6,7 +6,7 @@ import { publicSeat } from '../../seats/seat-events.js';
 import type { SeatState } from '../../seats/seat.js';
 import { compress, negotiateEncoding } from '../content-encoding.js';
 import type { AppContext } from '../context.js';
-import type { MapCache } from '../map-cache.js';
+import { type MapCache, staleness } from '../map-cache.js';
 import {
   CHANGE_REFUSALS,
   noBody,
@@ -40,6 +40,7 @@ export async function seatRoutes(
   { ctx, maps }: { ctx: AppContext; maps: MapCache },
 ): Promise<void> {
   const { seats, auth, limits, metrics, config } = ctx;
+  const publicStaleness = staleness(config.mapMaxStalenessMs, config.replayLimit);
 
   /** Runs a mutation and counts its outcome. */
   const counted = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
@@ -78,7 +79,8 @@ export async function seatRoutes(
       // Reading is public: a stale or bad credential only means no seat is marked as mine.
       const caller = await auth.caller(request).catch(() => VIEWER);
       const userId = caller.role === 'buyer' ? caller.userId : undefined;
-      const body = await maps.get(scheduleId);
+      // A buyer's map shows its latest holds; anyone else's may be MAP_MAX_STALENESS_MS behind.
+      const body = await maps.get(scheduleId, userId === undefined ? publicStaleness : undefined);
       // The map a caller sees depends on who they are (their own seats are marked), so does the tag.
       const viewer = userId ? `.${createHash('sha256').update(userId).digest('base64url').slice(0, 12)}` : '';
       const etag = `"${body.eventId}${viewer}"`;
