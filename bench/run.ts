@@ -376,6 +376,20 @@ async function bigVenue(report: Report): Promise<void> {
       () => startSeatstream({ ...VENUE_ENV, REDIS_URL: redis.url }),
       async (server) => report.venue.push(await venue(server, 'redis', plan.w7, progress, redis.url)),
     );
+    // The same, with the readers' anonymous maps allowed 1 s behind (MAP_MAX_STALENESS_MS, off by
+    // default): what an operator whose clients resume from the map's Last-Event-ID would run.
+    if (!smoke)
+      await withServer(
+        () =>
+          startSeatstream({
+            ...VENUE_ENV,
+            REDIS_URL: redis.url,
+            REDIS_KEY_PREFIX: 'w7-stale:',
+            MAP_MAX_STALENESS_MS: '1000',
+          }),
+        async (server) =>
+          report.venue.push(await venue(server, 'redis, maps ≤ 1 s behind', plan.w7, progress, redis.url)),
+      );
   } finally {
     await redis.stop();
   }
