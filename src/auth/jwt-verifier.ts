@@ -1,4 +1,6 @@
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+
+type Jose = typeof import('jose');
 
 export interface JwtOptions {
   /** HS256: a secret shared with the operator's identity provider. */
@@ -29,20 +31,14 @@ export type JwtVerifier = (token: string) => Promise<JwtIdentity | undefined>;
 export function createJwtVerifier(options: JwtOptions): JwtVerifier | undefined {
   const { secret, jwksUrl } = options;
   if (!secret && !jwksUrl) return undefined;
-  const checks = {
-    ...(options.issuer && { issuer: options.issuer }),
-    ...(options.audience && { audience: options.audience }),
-  };
-  const verify: (token: string) => Promise<JWTPayload> = jwksUrl
-    ? withKeySet(createRemoteJWKSet(new URL(jwksUrl), { cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 }), checks)
-    : async (token) => {
-        const key = new TextEncoder().encode(secret);
-        return (await jwtVerify(token, key, { ...checks, algorithms: ['HS256'] })).payload;
-      };
+  // Loaded only when JWTs are configured (it is megabytes of a process's memory otherwise unused),
+  // from here on, so it is there by the first token.
+  const verifying = import('jose').then((jose) => verifyWith(jose, options));
+  verifying.catch(() => {}); // a failure is every verification's answer, not an unhandled rejection
   return async (token) => {
     let payload: JWTPayload;
     try {
-      payload = await verify(token);
+      payload = await (await verifying)(token);
     } catch {
       return undefined; // bad signature, expired, wrong issuer or audience, unknown key, malformed
     }
@@ -53,6 +49,21 @@ export function createJwtVerifier(options: JwtOptions): JwtVerifier | undefined 
   };
 }
 
-function withKeySet(keys: JWTVerifyGetKey, checks: { issuer?: string; audience?: string }) {
-  return async (token: string) => (await jwtVerify(token, keys, { ...checks, algorithms: ['RS256', 'ES256'] })).payload;
+/** The signature and claims check of `options`: HS256 with the secret, or RS256/ES256 with the key set. */
+function verifyWith({ createRemoteJWKSet, jwtVerify }: Jose, options: JwtOptions) {
+  const { secret, jwksUrl } = options;
+  const checks = {
+    ...(options.issuer && { issuer: options.issuer }),
+    ...(options.audience && { audience: options.audience }),
+  };
+  if (jwksUrl) {
+    const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(jwksUrl), {
+      cacheMaxAge: 10 * 60_000,
+      timeoutDuration: 5_000,
+    });
+    return async (token: string) =>
+      (await jwtVerify(token, keys, { ...checks, algorithms: ['RS256', 'ES256'] })).payload;
+  }
+  const key = new TextEncoder().encode(secret);
+  return async (token: string) => (await jwtVerify(token, key, { ...checks, algorithms: ['HS256'] })).payload;
 }

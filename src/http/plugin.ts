@@ -1,7 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
-import fastifyCors from '@fastify/cors';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { FastifySSEPlugin } from 'fastify-sse-v2';
@@ -157,7 +155,11 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     const methods = trackMethods(scope);
     await registerOpenApi(scope);
     // The demo page is part of the demo: DEMO=off serves no page at all.
-    if (config.demo) await scope.register(fastifyStatic, { root: PUBLIC_DIR, index: 'index.html' });
+    // Loaded only for it, as CORS below only when configured: a module not needed is memory not taken.
+    if (config.demo) {
+      const { default: fastifyStatic } = await import('@fastify/static');
+      await scope.register(fastifyStatic, { root: PUBLIC_DIR, index: 'index.html' });
+    }
     await scope.register(healthRoutes, { ctx });
     await scope.register(sessionRoutes, { ctx });
     await scope.register(seatRoutes, { ctx, maps });
@@ -197,6 +199,7 @@ export const seatstream = fp(plugin, { fastify: '5.x', name: 'seatstream' });
  */
 async function registerCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
   if (origins.length === 0) return;
+  const { default: fastifyCors } = await import('@fastify/cors');
   const allowed = new Set(origins);
   await app.register(fastifyCors, {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
