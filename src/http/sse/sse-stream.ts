@@ -205,8 +205,16 @@ class SseWriter extends Subscriber<Buffer> {
     this.res.destroy();
   }
 
+  /**
+   * A framed chunk goes to the socket itself: the response's own write path would cork the
+   * socket, queue an uncork on the next tick and then write, for each delivery to each
+   * connection, where there is only this one buffer to write. (Headers went before it and `end`
+   * goes after it through the response, on the same socket, in order.)
+   */
   private write(bytes: Buffer): void {
-    this.res.write(this.framing ? framedChunk(bytes) : bytes);
+    const { res } = this;
+    if (this.framing) res.socket?.write(framedChunk(bytes));
+    else res.write(bytes);
     this.options.onWrite(bytes);
   }
 
