@@ -44,6 +44,12 @@ class SlowStore {
   advance(): void {
     this.head = { offset: this.head.offset + 1, epoch: this.head.epoch };
   }
+  /** `get`'s answer, the reads it began finished. */
+  async answer<T>(get: Promise<T>): Promise<T> {
+    await settle();
+    this.finish();
+    return get;
+  }
 }
 
 /** A 2 × 5 map at `at`: seat 1 held by u1, seat 4 reserved by u1, seat 7 held by u2. */
@@ -124,17 +130,13 @@ describe('MapCache', () => {
   it('serializes once per offset: readers at the same head share the map, a new event makes a new one', async () => {
     const store = new SlowStore();
     cache = new MapCache(store.options);
-    const first = cache.get(3);
-    await settle();
-    store.finish();
+    const first = store.answer(cache.get(3));
     const body = await first;
     expect(await cache.get(3)).toBe(body);
     expect(await cache.get(3)).toBe(body);
     expect(store.reads).toBe(1);
     store.advance();
-    const next = cache.get(3);
-    await settle();
-    store.finish();
+    const next = store.answer(cache.get(3));
     expect((await next).id).toEqual({ offset: 2, epoch: 'e1' });
     expect(store.reads).toBe(2);
     expect(cache.size).toBe(1); // one map per schedule: the newer replaced the older
@@ -145,40 +147,27 @@ describe('MapCache', () => {
     const store = new SlowStore();
     cache = new MapCache(store.options);
     const behind = { ms: 1_000, events: 3 };
-    const first = cache.get(3, behind);
-    await settle();
-    store.finish();
-    const body = await first;
+    const body = await store.answer(cache.get(3, behind));
     store.advance();
     store.advance();
     vi.advanceTimersByTime(999);
     expect(await cache.get(3, behind)).toBe(body); // 2 events and 999 ms behind
-    const current = cache.get(3); // without a bound: the head
-    await settle();
-    store.finish();
+    const current = store.answer(cache.get(3)); // without a bound: the head
     expect((await current).id.offset).toBe(3);
     expect(store.reads).toBe(2);
 
     const late = cache.get(3, behind);
     vi.advanceTimersByTime(1_000); // the newest map, read at 999 ms, is 1 s old: read again
     store.advance();
-    const stale = cache.get(3, behind);
-    await settle();
-    store.finish();
+    const stale = store.answer(cache.get(3, behind));
     expect(await late).toBe(await current);
     expect((await stale).id.offset).toBe(4);
     expect(store.reads).toBe(3);
 
     for (let i = 0; i < 4; i++) store.advance(); // 4 events behind: too many, however recent
-    const far = cache.get(3, behind);
-    await settle();
-    store.finish();
-    expect((await far).id.offset).toBe(8);
+    expect((await store.answer(cache.get(3, behind))).id.offset).toBe(8);
     store.head = { offset: 8, epoch: 'e2' }; // another epoch: its ids name other events
-    const other = cache.get(3, behind);
-    await settle();
-    store.finish();
-    expect((await other).id).toEqual({ offset: 8, epoch: 'e2' });
+    expect((await store.answer(cache.get(3, behind))).id).toEqual({ offset: 8, epoch: 'e2' });
     expect(store.reads).toBe(5);
   });
 
@@ -208,14 +197,10 @@ describe('MapCache', () => {
     const store = new SlowStore();
     cache = new MapCache(store.options);
     store.failNext = new Error('SCHEDULE_NOT_FOUND');
-    const failed = cache.get(3);
-    await settle();
-    store.finish();
+    const failed = store.answer(cache.get(3));
     await expect(failed).rejects.toThrow('SCHEDULE_NOT_FOUND');
     expect(cache.size).toBe(0);
-    const retried = cache.get(3);
-    await settle();
-    store.finish();
+    const retried = store.answer(cache.get(3));
     expect((await retried).id.offset).toBe(1);
     expect(store.reads).toBe(2);
   });
@@ -239,9 +224,7 @@ describe('MapCache', () => {
   it('compresses once per encoding, and counts the forms and the snapshot frame in its bytes', async () => {
     const store = new SlowStore();
     cache = new MapCache(store.options);
-    const pending = cache.get(3);
-    await settle();
-    store.finish();
+    const pending = store.answer(cache.get(3));
     const body = await pending;
     const raw = cache.bytes;
     expect(raw).toBeGreaterThanOrEqual(body.map.bytes.length);
@@ -260,9 +243,7 @@ describe('MapCache', () => {
   it('keeps the compact runs beside the JSON; each form is one snapshot, its frame counted once taken', async () => {
     const store = new SlowStore();
     cache = new MapCache(store.options);
-    const pending = cache.get(3);
-    await settle();
-    store.finish();
+    const pending = store.answer(cache.get(3));
     const body = await pending;
     const seats = state(3, store.head).seats.map(publicSeat);
     expect(body.map.compactRuns).toBe(encodeCompactRuns(seats));
