@@ -194,7 +194,8 @@ export class MapCache {
     if (entry.next === flight) entry.next = undefined;
     try {
       const readAt = Date.now();
-      const body = new MapBody(new PublicMap(await this.options.read(scheduleId)), () => this.bound(), readAt);
+      const map = await PublicMap.build(await this.options.read(scheduleId));
+      const body = new MapBody(map, () => this.bound(), readAt);
       // Reads run one after another, so the newest read's map replaces the one before it.
       if (this.entries.get(scheduleId) === entry) {
         entry.body = body;

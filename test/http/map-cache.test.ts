@@ -77,6 +77,24 @@ describe('PublicMap', () => {
     expect(encodeSnapshot(3, map.seats.map(publicSeat))).toBe(`{"scheduleId":3,"seats":${serialized.bytes}}`);
   });
 
+  it('builds a big map a slice per turn of the event loop, to the same bytes as one serialization', async () => {
+    const layout = { rows: 50, seatsPerRow: 500 }; // 25,000 seats: three slices
+    const seats: SeatState[] = [];
+    for (let id = 1; id <= 25_000; id++)
+      seats.push({ id, ...seatPosition(layout, id), status: id % 7 === 0 ? 'HELD' : 'AVAILABLE', holder: 'u' });
+    const big: ScheduleState = { scheduleId: 4, seats, lastEventId: { offset: 1, epoch: 'e' } };
+    const order: string[] = [];
+    const building = PublicMap.build(big).then((built) => {
+      order.push('built');
+      return built;
+    });
+    setImmediate(() => order.push('another task'));
+    const built = await building;
+    expect(order).toEqual(['another task', 'built']); // it ran between the slices
+    expect(built.bytes.equals(new PublicMap(big).bytes)).toBe(true);
+    expect(built.bytes.toString()).toBe(JSON.stringify(seats.map(publicSeat)));
+  });
+
   it('marks a holder’s own seats as the route always did, and hands others the shared bytes', () => {
     const serialized = new PublicMap(map);
     // What GET …/seats answered before maps were shared (seat-routes.ts, seatView).
