@@ -1,7 +1,7 @@
 import type { Snapshot, SnapshotForm } from '../hub/frame-codec.js';
 import { encodeCompactSnapshotOf } from '../protocol/compact-map.js';
 import { type EventId, formatEventId } from '../protocol/event-id.js';
-import { encodeSnapshotOf } from '../protocol/seat-events.js';
+import { snapshotDataAround } from '../protocol/seat-events.js';
 import { PublicMap } from '../seats/public-map.js';
 import type { ScheduleState } from '../seats/seat.js';
 import { type ContentEncoding, compress } from './content-encoding.js';
@@ -90,9 +90,10 @@ export class MapBody {
     snapshot = {
       id: map.id,
       get data() {
-        return form === 'compact'
-          ? encodeCompactSnapshotOf(map.scheduleId, map.compactRuns)
-          : encodeSnapshotOf(map.scheduleId, map.bytes.toString());
+        if (form === 'compact') return encodeCompactSnapshotOf(map.scheduleId, map.compactRuns);
+        // Megabytes: around the map's own bytes, rather than decoded to text and encoded again.
+        const [before, after] = snapshotDataAround(map.scheduleId);
+        return Buffer.concat([Buffer.from(before), map.bytes, Buffer.from(after)]);
       },
     };
     this.snapshots.set(form, snapshot);

@@ -4,8 +4,8 @@ import type { EventId } from '../protocol/event-id.js';
 /** A topic's full state together with the id of the last event reflected in it. */
 export interface Snapshot {
   readonly id: EventId;
-  /** JSON payload. */
-  readonly data: string;
+  /** JSON payload: text, or its UTF-8 bytes (a big map's, framed without a copy as text). */
+  readonly data: string | Uint8Array;
 }
 
 /**
@@ -28,7 +28,7 @@ export type SnapshotSource = (topic: string, form: SnapshotForm) => Promise<Snap
  */
 export interface FrameCodec {
   event(event: BusEvent): string;
-  snapshot(topic: string, snapshot: Snapshot): string;
+  snapshot(topic: string, snapshot: Snapshot): string | Uint8Array;
   heartbeat(now: Date): string;
   /** Marks the position of a multi-topic subscription (protocol/cursor.ts); written after each chunk. */
   cursor(token: string): string;

@@ -25,7 +25,8 @@ export class SnapshotFrames {
   of(topic: string, snapshot: Snapshot): Buffer {
     let bytes = this.encoded.get(snapshot);
     if (!bytes) {
-      bytes = Buffer.from(this.codec.snapshot(topic, snapshot));
+      const frame = this.codec.snapshot(topic, snapshot);
+      bytes = Buffer.isBuffer(frame) ? frame : Buffer.from(frame);
       frames.add(bytes);
       this.encoded.set(snapshot, bytes);
     }

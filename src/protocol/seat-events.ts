@@ -66,5 +66,11 @@ export function encodeSnapshot(scheduleId: number, seats: readonly PublicSeat[])
 
 /** A snapshot's data around seats already serialized (a JSON array of `PublicSeat`s, made once for many). */
 export function encodeSnapshotOf(scheduleId: number, seatsJson: string): string {
-  return `{"scheduleId":${scheduleId},"seats":${seatsJson}}`;
+  const [before, after] = snapshotDataAround(scheduleId);
+  return `${before}${seatsJson}${after}`;
+}
+
+/** What a snapshot's data has before and after its seats: for seats serialized as bytes, not copied as text. */
+export function snapshotDataAround(scheduleId: number): [before: string, after: string] {
+  return [`{"scheduleId":${scheduleId},"seats":`, '}'];
 }

@@ -25,7 +25,12 @@ export function eventFrame(id: string, data: string): string {
 }
 
 export function snapshotFrame(id: EventId, data: string): string {
-  return `id: ${formatEventId(id)}\nevent: ${SNAPSHOT_EVENT}\ndata: ${data}\n\n`;
+  return `${snapshotFrameHead(id)}${data}\n\n`;
+}
+
+/** A snapshot frame up to its data (one line of JSON), which a blank line follows. */
+export function snapshotFrameHead(id: EventId): string {
+  return `id: ${formatEventId(id)}\nevent: ${SNAPSHOT_EVENT}\ndata: `;
 }
 
 /** Heartbeats carry no id, so they never move a client's Last-Event-ID. */

@@ -273,7 +273,7 @@ describe('MapCache', () => {
     expect(compact.id).toEqual(body.id);
     expect(compact.data).toBe(encodeCompactSnapshot(3, seats));
     expect(body.snapshotIn('full')).toBe(body.snapshot);
-    expect(body.snapshot.data).toBe(encodeSnapshot(3, seats));
+    expect(body.snapshot.data.toString()).toBe(encodeSnapshot(3, seats));
     expect(cache.bytes).toBe(raw + body.map.compactRuns.length + body.map.bytes.length);
   });
 

@@ -79,7 +79,7 @@ describe('TopicHub', () => {
       codec: {
         ...codec,
         snapshot: (_topic, s) => {
-          encoded.push(s.data);
+          encoded.push(String(s.data));
           return `S${s.data};`;
         },
       },

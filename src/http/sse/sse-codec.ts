@@ -8,7 +8,11 @@ import {
   heartbeatFrame,
   namedEventFrame,
   snapshotFrame,
+  snapshotFrameHead,
 } from '../../protocol/sse-frames.js';
+
+/** The end of a frame whose data was bytes. */
+const BLANK = Buffer.from('\n\n');
 
 /** The hub's codec for Server-Sent Events: the protocol's frames (protocol/sse-frames.ts). */
 export function sseCodec(heartbeatStyle: HeartbeatStyle): FrameCodec {
@@ -19,7 +23,8 @@ export function sseCodec(heartbeatStyle: HeartbeatStyle): FrameCodec {
       const notice = decodeNotice(event.data);
       return namedEventFrame(event.id, notice.event, notice.data);
     },
-    snapshot: (_topic: string, snapshot: Snapshot) => snapshotFrame(snapshot.id, snapshot.data),
+    snapshot: (_topic: string, { id, data }: Snapshot) =>
+      typeof data === 'string' ? snapshotFrame(id, data) : Buffer.concat([Buffer.from(snapshotFrameHead(id)), data, BLANK]),
     heartbeat: (now: Date) => heartbeatFrame(heartbeatStyle, now),
     cursor: cursorFrame,
   };
