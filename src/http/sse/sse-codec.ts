@@ -24,7 +24,9 @@ export function sseCodec(heartbeatStyle: HeartbeatStyle): FrameCodec {
       return namedEventFrame(event.id, notice.event, notice.data);
     },
     snapshot: (_topic: string, { id, data }: Snapshot) =>
-      typeof data === 'string' ? snapshotFrame(id, data) : Buffer.concat([Buffer.from(snapshotFrameHead(id)), data, BLANK]),
+      typeof data === 'string'
+        ? snapshotFrame(id, data)
+        : Buffer.concat([Buffer.from(snapshotFrameHead(id)), data, BLANK]),
     heartbeat: (now: Date) => heartbeatFrame(heartbeatStyle, now),
     cursor: cursorFrame,
   };
