@@ -60,13 +60,15 @@ export function openSseStream(
   // snapshot, a private stream's `connected`) leave in one write: the plugin flushes the headers on
   // their own, so the socket is corked until the turn's promises have run.
   const socket = reply.request.raw.httpVersionMajor === 1 ? res.socket : null;
-  socket?.cork();
+  if (socket) {
+    socket.cork();
+    setImmediate(uncork, socket); // whatever happens below: a socket left corked would say nothing more
+  }
   openWithPlugin(reply);
   writer.framing = takeChunkFraming(res);
   options.onOpen();
   if (first !== undefined) writer.next(Buffer.from(first));
   source.subscribe(writer);
-  if (socket) setImmediate(uncork, socket);
   if (res.destroyed)
     writer.dispose(); // the client left before the stream opened
   else res.once('close', () => writer.dispose());
