@@ -29,7 +29,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
 import { seatRoutes } from './routes/seat-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
-import { registerSecurityHeaders } from './security-headers.js';
+import { registerDocumentHeaders, registerSecurityHeaders } from './security-headers.js';
 import { sseCodec } from './sse/sse-codec.js';
 import { strictValidation } from './validation.js';
 
@@ -110,7 +110,7 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     });
     // Bodies are JSON only: a text/plain body (what fetch sends for a bare string) is a 415.
     scope.removeContentTypeParser('text/plain');
-    await registerSecurityHeaders(scope);
+    registerSecurityHeaders(scope);
     await registerCors(scope, config.corsOrigins);
     await scope.register(fastifyCookie);
     // The adapter writes the `retry:` hint itself, on a block with data (protocol/sse-frames.ts).
@@ -158,7 +158,11 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     // Loaded only for it, as CORS below only when configured: a module not needed is memory not taken.
     if (config.demo) {
       const { default: fastifyStatic } = await import('@fastify/static');
-      await scope.register(fastifyStatic, { root: PUBLIC_DIR, index: 'index.html' });
+      // Documents get helmet's full set on top of the API's (security-headers.ts).
+      await scope.register(async (pages) => {
+        await registerDocumentHeaders(pages);
+        await pages.register(fastifyStatic, { root: PUBLIC_DIR, index: 'index.html' });
+      });
     }
     await scope.register(healthRoutes, { ctx });
     await scope.register(sessionRoutes, { ctx });

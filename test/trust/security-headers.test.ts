@@ -11,12 +11,11 @@ describe('security headers and error shapes outside the routes', () => {
 
   it.each([
     ['the demo page', '/'],
-    ['the seat map', '/api/schedules/1/seats'],
-    ['an API error', '/api/schedules/999/seats'],
-    ['an unknown route', '/api/nothing-here'],
-  ])('%s carries CSP (frame-ancestors none), nosniff and Referrer-Policy', async (_what, path) => {
+    ['a file of the page', '/style.css'],
+  ])("%s carries helmet's document headers: the page's CSP (frame-ancestors none), nosniff", async (_what, path) => {
     const response = await fetch(server.url + path);
     await response.arrayBuffer();
+    expect(response.status).toBe(200);
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("default-src 'self'");
@@ -26,6 +25,32 @@ describe('security headers and error shapes outside the routes', () => {
     // Helmet's other defaults come along; plain-HTTP servers are not told to upgrade.
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(response.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it.each([
+    ['the seat map', '/api/schedules/1/seats'],
+    ['an API error', '/api/schedules/999/seats'],
+    ['the health check', '/healthz'],
+    ['an event stream', '/api/schedules/1/seats/events'],
+  ])('%s carries the API set: nothing loads, nothing frames, nosniff, no referrer', async (_what, path) => {
+    const controller = new AbortController();
+    const response = await fetch(server.url + path, { signal: controller.signal });
+    controller.abort(); // an event stream never ends by itself: its headers are all this needs
+    await response.arrayBuffer().catch(() => undefined);
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    // None of the document-level ones: kept short, as Node keeps each open stream's header block.
+    for (const name of [
+      'cross-origin-opener-policy',
+      'origin-agent-cluster',
+      'x-dns-prefetch-control',
+      'x-xss-protection',
+    ])
+      expect(response.headers.get(name), name).toBeNull();
     expect(response.headers.get('strict-transport-security')).toBeNull();
   });
 
@@ -54,7 +79,7 @@ describe('security headers and error shapes outside the routes', () => {
     ['a climb out of the root', '/build/..%5c..%5cpackage.json', 403, 'FORBIDDEN'],
     ['a dotfile', '/.git/config', 404, 'NOT_FOUND'],
   ])(
-    'a static path the file server refuses (%s) is a %i in the API JSON error shape',
+    'a static path the file server refuses (%s: %s) is a %i in the API JSON error shape',
     async (_what, path, status, code) => {
       const response = await call(server.url, path);
       expect(response.status).toBe(status);
