@@ -3,7 +3,7 @@ import type { GuestTokens } from './guest-tokens.js';
 import { looksLikeGuestToken } from './guest-tokens.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 import type { RevocationList } from './revocations.js';
-import { sameSecret } from './same-secret.js';
+import { secretMatcher } from './same-secret.js';
 
 export interface IdentityOptions {
   /** Undefined: guest sessions are off (tokens are refused too). */
@@ -21,23 +21,28 @@ export interface IdentityOptions {
  * 401 rather than treating it as no credential at all.
  */
 export class Identity {
-  constructor(private readonly options: IdentityOptions) {}
+  /** Whether a bearer token is the service token; undefined when there is none. */
+  private readonly isServiceToken: ((token: string) => boolean) | undefined;
+
+  constructor(private readonly options: IdentityOptions) {
+    this.isServiceToken = options.serviceToken === undefined ? undefined : secretMatcher(options.serviceToken);
+  }
 
   get guestSessions(): boolean {
     return this.options.guests !== undefined;
   }
 
   async resolve(token: string, via: Via, now = Date.now()): Promise<Caller | undefined> {
-    const { serviceToken } = this.options;
-    if (serviceToken !== undefined && via === 'bearer' && sameSecret(token, serviceToken)) {
-      return { role: 'service', via };
-    }
     const { guests, jwt, revocations } = this.options;
-    if (looksLikeGuestToken(token)) {
-      const guest = guests?.verify(token, now);
-      if (!guest || (await revocations.isRevoked(guest.id))) return undefined;
+    // A buyer's every request: a signed guest token (remembered once verified) is the common
+    // case, checked first; no genuine one is the service token, which is compared after it.
+    const guest = looksLikeGuestToken(token) ? guests?.verify(token, now) : undefined;
+    if (guest) {
+      if (await revocations.isRevoked(guest.id)) return undefined;
       return { role: 'buyer', userId: guest.userId, expiresAt: guest.expiresAt, via, guest: true };
     }
+    if (via === 'bearer' && this.isServiceToken?.(token)) return { role: 'service', via };
+    if (looksLikeGuestToken(token)) return undefined;
     const claims = jwt && (await jwt(token));
     if (!claims) return undefined;
     if (claims.service) return { role: 'service', via };

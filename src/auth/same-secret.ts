@@ -1,11 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * Compares a presented secret with the expected one in constant time: both are digested first,
- * so the comparison takes the same time whatever the lengths, and nothing leaks how much matched.
+ * A check of presented secrets against one expected secret, in constant time: both sides are
+ * compared as digests, so the comparison takes the same time whatever the lengths, and nothing
+ * leaks how much matched. The expected secret is digested once, here; each check digests only
+ * what was presented (the service token is checked on every request with a bearer token).
  */
-export function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
+export function secretMatcher(expected: string): (given: string) => boolean {
+  const want = digest(expected);
+  return (given) => timingSafeEqual(digest(given), want);
 }
 
 function digest(text: string): Buffer {

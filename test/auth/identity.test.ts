@@ -31,6 +31,10 @@ describe('Identity', () => {
     expect(await id.resolve('the-service-token-0123', 'bearer')).toEqual({ role: 'service', via: 'bearer' });
     expect(await id.resolve('the-service-token-0123', 'cookie')).toBeUndefined();
     expect(await id.resolve('the-service-token-0124', 'bearer')).toBeUndefined();
+    // Guest tokens are checked first: a service token shaped like one is still the service token.
+    const lookalike = identity({ serviceToken: 'guest-service-token.1.x' }).id;
+    expect(await lookalike.resolve('guest-service-token.1.x', 'bearer')).toEqual({ role: 'service', via: 'bearer' });
+    expect(await lookalike.resolve('guest-service-token.1.y', 'bearer')).toBeUndefined();
     const guest = guests.issue();
     expect(await id.resolve(guest.token, 'cookie')).toMatchObject({ role: 'buyer', userId: guest.userId, guest: true });
     expect(await id.resolve(await jwt({ sub: 'u1' }), 'bearer')).toMatchObject({ role: 'buyer', userId: 'u1' });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { ApiError, bearerChallenge } from '../errors.js';
 import { readiness, refusals } from '../schemas.js';
-import { sameSecret } from '../../auth/same-secret.js';
+import { secretMatcher } from '../../auth/same-secret.js';
 
 export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }): Promise<void> {
   // Liveness: the process answers. Never depends on the backend, so an outage is not a restart loop.
@@ -54,6 +54,7 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
   // Metrics tell an attacker how busy each instance is: only with METRICS_TOKEN, else no route.
   const token = ctx.config.metricsToken;
   if (token === undefined) return;
+  const isMetricsToken = secretMatcher(token);
   app.get(
     '/metrics',
     {
@@ -69,7 +70,7 @@ export async function healthRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
     async (request, reply) => {
       const auth = request.headers.authorization ?? '';
       const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-      if (!sameSecret(given, token)) {
+      if (!isMetricsToken(given)) {
         throw new ApiError(
           'UNAUTHORIZED',
           'Send Authorization: Bearer <METRICS_TOKEN>',
