@@ -18,7 +18,7 @@ const ALLOWED: Record<string, { folders: string[]; packages: RegExp }> = {
   backends: { folders: ['protocol', 'bus', 'seats', 'auth', 'config.ts'], packages: /^(ioredis|node:.*)$/ },
   http: {
     folders: ['protocol', 'bus', 'auth', 'seats', 'hub', 'backends', 'config.ts'],
-    packages: /^(fastify|fastify-plugin|fastify-sse-v2|@fastify\/.*|ajv|helmet|prom-client|rxjs|node:.*)$/,
+    packages: /^(fastify|fastify-plugin|fastify-sse-v2|@fastify\/.*|ajv|cookie|helmet|prom-client|rxjs|node:.*)$/,
   },
   // The testing kit (seatstream/testing) drives the app as a user's test would: through buildApp,
   // the config and the protocol's wire types, never the layers beneath.

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Buyer, type Caller, VIEWER, type Via } from '../auth/caller.js';
 import { type GuestTokens, looksLikeGuestToken } from '../auth/guest-tokens.js';
 import type { Identity } from '../auth/identity.js';
+import { clearCookie, requestCookie, setCookie } from './cookies.js';
 import { ApiError, bearerChallenge } from './errors.js';
 import type { Limits } from './limits.js';
 
@@ -115,7 +116,7 @@ export class Authenticator {
   /** Keeps a valid guest session (a page reload is the same guest), or starts a new one. */
   async startGuest(request: FastifyRequest, reply: FastifyReply) {
     const guests = this.options.guests!;
-    const current = request.cookies[GUEST_COOKIE];
+    const current = requestCookie(request, GUEST_COOKIE);
     if (current) {
       const caller = await this.options.identity.resolve(current, 'cookie').catch(() => undefined);
       if (caller?.role === 'buyer' && caller.guest) {
@@ -123,7 +124,7 @@ export class Authenticator {
       }
     }
     const session = guests.issue();
-    void reply.setCookie(GUEST_COOKIE, session.token, {
+    setCookie(reply, GUEST_COOKIE, session.token, {
       ...this.cookieOptions(request),
       maxAge: Math.floor(guests.ttlMs / 1000),
     });
@@ -138,7 +139,7 @@ export class Authenticator {
     const presented = presentedCredential(request, this.options.jwtCookie, false);
     if (presented?.via === 'cookie') this.checkOrigin(request);
     const revoked = presented ? await this.options.identity.logout(presented.token) : false;
-    void reply.clearCookie(GUEST_COOKIE, this.cookieOptions(request));
+    clearCookie(reply, GUEST_COOKIE, this.cookieOptions(request));
     return revoked;
   }
 
@@ -214,8 +215,8 @@ export function presentedCredential(
   if (auth?.startsWith('Bearer ')) return { token: auth.slice(7).trim(), via: 'bearer' };
   const fromQuery = query ? (request.query as { access_token?: unknown }).access_token : undefined;
   if (typeof fromQuery === 'string' && fromQuery) return { token: fromQuery, via: 'query' };
-  const jwt = jwtCookie ? request.cookies[jwtCookie] : undefined;
+  const jwt = jwtCookie ? requestCookie(request, jwtCookie) : undefined;
   if (jwt) return { token: jwt, via: 'cookie' };
-  const guest = request.cookies[GUEST_COOKIE];
+  const guest = requestCookie(request, GUEST_COOKIE);
   return guest ? { token: guest, via: 'cookie' } : undefined;
 }

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { FastifySSEPlugin } from 'fastify-sse-v2';
@@ -112,7 +111,6 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     scope.removeContentTypeParser('text/plain');
     registerSecurityHeaders(scope);
     await registerCors(scope, config.corsOrigins);
-    await scope.register(fastifyCookie);
     // The adapter writes the `retry:` hint itself, on a block with data (protocol/sse-frames.ts).
     await scope.register(FastifySSEPlugin, { retryDelay: false });
     // The service is never throttled by the buyers' limits (its checkout sends from one address).
