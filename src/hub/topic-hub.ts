@@ -1,4 +1,5 @@
-import { Observable, type Subscriber } from 'rxjs';
+import type { Subscriber } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import type { EventBus } from '../bus/event-bus.js';
 import { formatCursor } from '../protocol/cursor.js';
 import type { EventId } from '../protocol/event-id.js';

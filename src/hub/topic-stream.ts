@@ -1,4 +1,5 @@
-import { Observable, Subscriber } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
+import { Subscriber } from 'rxjs/internal/Subscriber';
 import type { BusEvent, EventBus } from '../bus/event-bus.js';
 import { StorageUnavailableError } from '../bus/unavailable-error.js';
 import type { EventId } from '../protocol/event-id.js';

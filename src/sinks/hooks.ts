@@ -1,4 +1,4 @@
-import { config } from 'rxjs';
+import { config } from 'rxjs/internal/config';
 
 /**
  * Where signals that have nowhere to go end up, like Reactor's

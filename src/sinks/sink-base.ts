@@ -1,4 +1,5 @@
-import { Observable, type Subscriber } from 'rxjs';
+import type { Subscriber } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { terminateSafely } from './delivery.js';
 import type { EmitFailureHandler, EmitSignal } from './emit-failure-handler.js';
 import { EmitResult } from './emit-result.js';
