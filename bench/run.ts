@@ -3,7 +3,7 @@
  * a minimal raw Node SSE server (bench/baseline-server.ts) in the same run, on loopback.
  *   npm run bench                 the full run (several minutes; not in CI)
  *   npm run bench -- --smoke      small numbers, < 30 s, run by .ci/run so the instrument never rots
- *   npm run bench -- --only=W7    some scenarios only (W7: the 100,000-seat venue)
+ *   npm run bench -- --only=W7    some scenarios only (W0: the server at rest; W7: the 100,000-seat venue)
  *   npm run bench -- --only=W2 --w2-rates=500 --w2-subs=5000 --servers=seatstream    a one-off W2
  * Writes bench/results/<mode>.json, prints the tables, and (full run) docs/benchmarks.svg. The servers
  * run from bench/.build/ (buildServers): the dist/ of `npm start` is left alone.
@@ -15,7 +15,7 @@ import { startRedis } from '../test/support/redis-server.js';
 import { buildServers, startBaseline, startSeatstream, type ServerHandle } from './lib/processes.js';
 import { requestThroughput } from './lib/publisher.js';
 import { markdown, ratios, stormRatios, svg, type Report } from './lib/report.js';
-import { fanout, fmt, idle, setUp, type FanoutSpec } from './lib/scenario.js';
+import { atRest, fanout, fmt, idle, setUp, type FanoutSpec } from './lib/scenario.js';
 import { storm, type StormSpec } from './lib/storm.js';
 import { VENUE_ENV, type VenueSpec, venue } from './lib/venue.js';
 
@@ -45,6 +45,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const plan = smoke
   ? {
+      restMs: 1_000,
       idle: { held: 1_500, connections: 500 },
       w2: [{ subscribers: 200, rates: [20, 100] }],
       w3: { subscribers: 200, schedules: 20, rate: 100 },
@@ -71,6 +72,7 @@ const plan = smoke
       search: [] as number[],
     }
   : {
+      restMs: 10_000,
       idle: { held: 2_000, connections: 10_000 },
       w2: [
         { subscribers: 2_000, rates: [10, 50, 200] },
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
       kernel: os.release(),
     },
     mode: smoke ? 'smoke' : 'full',
+    rest: [],
     idle: [],
     fanout: [],
     throughput: [],
@@ -157,6 +160,31 @@ async function main(): Promise<void> {
     durationMs: plan.durationMs,
     workers: plan.workers,
   });
+
+  if (want('W0')) {
+    progress(
+      `W0: the server at rest (${plan.restMs / 1000} s idle), embedded with and without the demo page, and on Redis …`,
+    );
+    const redis = await startRedis();
+    try {
+      const configs = [
+        ['memory', {}],
+        ['memory, demo page', { DEMO: 'on' }],
+        ['redis', { REDIS_URL: redis.url }],
+      ] as const;
+      // One at a time: start-ups side by side on two cores leave their heaps larger.
+      for (const [label, env] of configs) {
+        const r = await withServer(
+          () => startSeatstream(env),
+          (server) => atRest('W0', server, `seatstream (${label})`, plan.restMs),
+        );
+        progress(`  → ${r.server}: ${fmt(r.rssMB)} MB`);
+        report.rest.push(r);
+      }
+    } finally {
+      await redis.stop();
+    }
+  }
 
   // Each server kind: W1 on a fresh process, then the fan-out runs on the same process (W1's
   // connections closed); seatstream and the baseline take turns.

@@ -1,4 +1,4 @@
-import type { FanoutResult, IdleResult } from './scenario.js';
+import type { FanoutResult, IdleResult, RestResult } from './scenario.js';
 import { fmt } from './scenario.js';
 import type { StormResult } from './storm.js';
 import type { VenueResult } from './venue.js';
@@ -17,6 +17,8 @@ export interface Report {
   date: string;
   machine: { cpus: string; cores: number; memoryGiB: number; node: string; kernel: string };
   mode: 'smoke' | 'full';
+  /** W0: the compiled server at rest. */
+  rest: RestResult[];
   idle: IdleResult[];
   fanout: FanoutResult[];
   throughput: ThroughputResult[];
@@ -101,6 +103,12 @@ function table(headers: string[], rows: string[][]): string {
 /** The results as Markdown tables (printed at the end, and pasted into docs/benchmarks.md). */
 export function markdown(report: Report): string {
   const parts: string[] = [];
+  parts.push(
+    table(
+      ['scenario', 'server', 'RSS MB at rest', 'idle s'],
+      report.rest.map((r) => [r.scenario, r.server, fmt(r.rssMB, 1), fmt(r.idleMs / 1000, 0)]),
+    ),
+  );
   parts.push(
     table(
       ['scenario', 'server', 'held', 'connections', 'RSS/conn KB', 'connect p50 ms', 'connect p99 ms', 'failed'],

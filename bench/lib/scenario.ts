@@ -35,6 +35,32 @@ export interface IdleResult {
   connectP99Ms: number;
 }
 
+export interface RestResult {
+  scenario: string;
+  /** Which server: the backend, and whether the demo page is served. */
+  server: string;
+  /** RSS once the process has sat idle for `idleMs` after its first answer. */
+  rssMB: number;
+  idleMs: number;
+}
+
+/**
+ * W0: the server at rest: RSS after its first answer, `idleMs` of nothing, and a full collection
+ * (settledRss). Start-up's garbage leaves the heap large for a while; V8's memory reducer gives it
+ * back after some seconds idle, but not at a time one can count on (a plain reading 20 s after
+ * start varied from 72 to 102 MB on Redis), so the collection is forced, as W1's readings are.
+ */
+export async function atRest(
+  scenario: string,
+  server: ServerHandle,
+  label: string,
+  idleMs: number,
+): Promise<RestResult> {
+  await (await fetch(`${server.url}/healthz`)).arrayBuffer();
+  await new Promise((resolve) => setTimeout(resolve, idleMs));
+  return { scenario, server: label, rssMB: (await settledRss(server)) / 2 ** 20, idleMs };
+}
+
 /** Seats per schedule in every scenario (one row), so runs on one server agree on the layout. */
 export const SEATS = 200;
 
