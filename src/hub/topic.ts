@@ -2,6 +2,7 @@ import type { BusEvent, BusSubscription, EventBus } from '../bus/event-bus.js';
 import { DELETED_EVENT } from '../protocol/sse-frames.js';
 import { Sinks, type ManySink } from '../sinks/index.js';
 import type { FrameCodec } from './frame-codec.js';
+import { HandOverPacer, MAX_MERGE_EVENTS } from './hand-over-pacer.js';
 
 /**
  * Contiguous events of one topic and epoch, encoded once and shared by every subscriber:
@@ -47,6 +48,7 @@ export function liveChunkAppendedAt(): number {
  * One live stream per topic: the bus delivers events, and everything that arrives within one
  * turn of the event loop goes to subscribers as one chunk — one write per connection per tick,
  * however many seats changed: under a burst that is what keeps delivery ahead of the events.
+ * A topic whose hand-overs are costly is also paced on a busy loop: events merged over a few ms.
  */
 export class Topic {
   /** Best effort: each connection bounds its own backlog, so one slow reader never paces others. */
@@ -58,11 +60,13 @@ export class Topic {
   private deleting = false;
   /** The deletion was passed on: the hub gives new subscribers a new Topic. */
   deleted = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
     bus: EventBus,
     private readonly codec: FrameCodec,
+    private readonly pacer = new HandOverPacer(),
   ) {
     this.subscription = bus.subscribe(name, (event) => {
       if (this.deleting) return;
@@ -70,9 +74,21 @@ export class Topic {
       else this.pending.push(event);
       if (!this.scheduled) {
         this.scheduled = true;
+        this.schedule();
+      } else if (this.timer && this.pending.length >= MAX_MERGE_EVENTS) {
+        // Enough for one chunk: a chunk past a reader's buffer bound would cut even one that keeps up.
+        clearTimeout(this.timer);
+        this.timer = undefined;
         setImmediate(this.flush);
       }
     });
+  }
+
+  /** The next hand-over: at the end of this turn, or after the pause a costly last one asks for. */
+  private schedule(): void {
+    const wait = this.pacer.pause();
+    if (wait > 0) this.timer = setTimeout(this.flush, wait);
+    else setImmediate(this.flush);
   }
 
   /** Settles once the bus delivers this topic's new events here (tests wait for it). */
@@ -83,27 +99,34 @@ export class Topic {
   dispose(): void {
     this.subscription.unsubscribe();
     this.pending = [];
+    clearTimeout(this.timer);
   }
 
   private readonly flush = (): void => {
     this.scheduled = false;
+    this.timer = undefined;
     const events = this.pending;
     this.pending = [];
     if (this.deleted) return;
     // A chunk never spans epochs: split where the epoch changes (offsets restart there).
     let start = 0;
+    let handOverMicros = 0;
     for (let i = 1; i <= events.length; i++) {
       if (i === events.length || events[i]!.epoch !== events[start]!.epoch) {
         const chunk = encodeChunk(this.name, events.slice(start, i), this.codec);
         emitting = chunk.appendedAt;
+        const cpu = process.cpuUsage();
         try {
           this.sink.tryEmitNext(chunk);
         } finally {
           emitting = 0;
+          const spent = process.cpuUsage(cpu);
+          handOverMicros += spent.user + spent.system;
         }
         start = i;
       }
     }
+    this.pacer.handedOver(handOverMicros / 1000);
     if (!this.deleting) return;
     this.deleted = true;
     this.sink.tryEmitNext({
