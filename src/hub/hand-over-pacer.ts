@@ -28,7 +28,7 @@ let windowStart = performance.eventLoopUtilization();
 let lastWindow = 0;
 
 /** How busy the event loop is (0–1): the last WINDOW_MS window's, or the current one's if busier. */
-export function loopUtilization(): number {
+function loopUtilization(): number {
   const current = performance.eventLoopUtilization(windowStart);
   const elapsed = current.idle + current.active;
   if (elapsed >= WINDOW_MS) {
