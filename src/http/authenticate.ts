@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Buyer, type Caller, VIEWER, type Via } from '../auth/caller.js';
 import { type GuestTokens, looksLikeGuestToken } from '../auth/guest-tokens.js';
 import type { Identity } from '../auth/identity.js';
-import { clearCookie, requestCookie, setCookie } from './cookies.js';
+import { clearCookie, requestCookies, setCookie } from './cookies.js';
 import { ApiError, bearerChallenge } from './errors.js';
 import type { Limits } from './limits.js';
 
@@ -116,7 +116,7 @@ export class Authenticator {
   /** Keeps a valid guest session (a page reload is the same guest), or starts a new one. */
   async startGuest(request: FastifyRequest, reply: FastifyReply) {
     const guests = this.options.guests!;
-    const current = requestCookie(request, GUEST_COOKIE);
+    const current = requestCookies(request)[GUEST_COOKIE];
     if (current) {
       const caller = await this.options.identity.resolve(current, 'cookie').catch(() => undefined);
       if (caller?.role === 'buyer' && caller.guest) {
@@ -215,8 +215,9 @@ export function presentedCredential(
   if (auth?.startsWith('Bearer ')) return { token: auth.slice(7).trim(), via: 'bearer' };
   const fromQuery = query ? (request.query as { access_token?: unknown }).access_token : undefined;
   if (typeof fromQuery === 'string' && fromQuery) return { token: fromQuery, via: 'query' };
-  const jwt = jwtCookie ? requestCookie(request, jwtCookie) : undefined;
+  const cookies = requestCookies(request);
+  const jwt = jwtCookie ? cookies[jwtCookie] : undefined;
   if (jwt) return { token: jwt, via: 'cookie' };
-  const guest = requestCookie(request, GUEST_COOKIE);
+  const guest = cookies[GUEST_COOKIE];
   return guest ? { token: guest, via: 'cookie' } : undefined;
 }

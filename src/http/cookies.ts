@@ -7,10 +7,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * a hook and keep a map on every reply, open event streams included, for the few that use them.
  */
 
-/** The value of cookie `name` that `request` sent, if any. */
-export function requestCookie(request: FastifyRequest, name: string): string | undefined {
+/** The cookies `request` sent, by name (none without a `Cookie` header). */
+export function requestCookies(request: FastifyRequest): Record<string, string | undefined> {
   const header = request.headers.cookie;
-  return header ? parse(header)[name] : undefined;
+  return header ? parse(header) : {};
 }
 
 /** Adds a `Set-Cookie` for `name` to the reply (fastify keeps each one it is given). */

@@ -61,13 +61,8 @@ export function encodeHeartbeat(at: Date): string {
 }
 
 export function encodeSnapshot(scheduleId: number, seats: readonly PublicSeat[]): string {
-  return encodeSnapshotOf(scheduleId, JSON.stringify(seats));
-}
-
-/** A snapshot's data around seats already serialized (a JSON array of `PublicSeat`s, made once for many). */
-export function encodeSnapshotOf(scheduleId: number, seatsJson: string): string {
   const [before, after] = snapshotDataAround(scheduleId);
-  return `${before}${seatsJson}${after}`;
+  return `${before}${JSON.stringify(seats)}${after}`;
 }
 
 /** What a snapshot's data has before and after its seats: for seats serialized as bytes, not copied as text. */

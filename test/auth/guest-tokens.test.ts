@@ -35,11 +35,15 @@ describe('GuestTokens', () => {
     expect(new GuestTokens('another-secret-of-at-least-32-chars!!!', 60_000).verify(guest.token)).toBeUndefined();
   });
 
-  it('keeps verifying tokens right after many others were remembered', () => {
+  it('remembers 10,000 tokens at most, and verifies one it forgot again', () => {
     const guests = new GuestTokens(SECRET, 60_000);
     const first = guests.issue();
     expect(guests.verify(first.token)?.userId).toBe(first.userId);
     for (let i = 0; i < 10_050; i++) guests.verify(guests.issue().token);
+    // What it remembers, a private field: the bound is the point of this test.
+    const { verified } = guests as unknown as { verified: Map<string, unknown> };
+    expect(verified.size).toBe(10_000);
+    expect(verified.has(first.token)).toBe(false); // the oldest left first
     expect(guests.verify(first.token)?.userId).toBe(first.userId);
     expect(guests.verify(`${first.token}x`)).toBeUndefined();
   });
