@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { BusEvent, BusSubscription, EventBus } from '../bus/event-bus.js';
 import { DELETED_EVENT } from '../protocol/sse-frames.js';
 import { Sinks, type ManySink } from '../sinks/index.js';
@@ -110,23 +111,22 @@ export class Topic {
     if (this.deleted) return;
     // A chunk never spans epochs: split where the epoch changes (offsets restart there).
     let start = 0;
-    let handOverMicros = 0;
+    let handOverMs = 0;
     for (let i = 1; i <= events.length; i++) {
       if (i === events.length || events[i]!.epoch !== events[start]!.epoch) {
         const chunk = encodeChunk(this.name, events.slice(start, i), this.codec);
         emitting = chunk.appendedAt;
-        const cpu = process.cpuUsage();
+        const startedAt = performance.now();
         try {
           this.sink.tryEmitNext(chunk);
         } finally {
           emitting = 0;
-          const spent = process.cpuUsage(cpu);
-          handOverMicros += spent.user + spent.system;
+          handOverMs += performance.now() - startedAt;
         }
         start = i;
       }
     }
-    this.pacer.handedOver(handOverMicros / 1000);
+    this.pacer.handedOver(handOverMs);
     if (!this.deleting) return;
     this.deleted = true;
     this.sink.tryEmitNext({
