@@ -260,8 +260,16 @@ export async function storm(
   const token = await setUp(to, 1, spec.schedule);
   const pool = await SubscriberPool.start(spec.workers);
   try {
-    const stay = await pool.connect(to.port, new Array<number>(spec.stayers).fill(spec.schedule), 'stay');
-    const go = await pool.connect(from.port, new Array<number>(spec.clients).fill(spec.schedule), 'storm');
+    // The stayers have a worker of their own: a worker busy reconnecting storm clients would read
+    // its stayers late, and their delay would be the client's, not the server's.
+    const workers = Array.from({ length: pool.size }, (_, w) => w);
+    const stay = await pool.connect(to.port, new Array<number>(spec.stayers).fill(spec.schedule), 'stay', [0]);
+    const go = await pool.connect(
+      from.port,
+      new Array<number>(spec.clients).fill(spec.schedule),
+      'storm',
+      workers.length > 1 ? workers.slice(1) : workers,
+    );
     if (stay.failed + go.failed > 0) throw new Error(`${stay.failed + go.failed} of W6's connections failed`);
     progress(
       `${spec.scenario} ${servers.name}: ${spec.clients} clients ${servers.kill ? 'lose their instance' : 'drop'} ` +

@@ -10,6 +10,10 @@ const WORKER = `${BUILD}subscriber-worker.js`;
 export class SubscriberPool {
   private constructor(private readonly workers: ChildProcess[]) {}
 
+  get size(): number {
+    return this.workers.length;
+  }
+
   static async start(count: number): Promise<SubscriberPool> {
     const workers = Array.from({ length: count }, () =>
       fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
@@ -17,9 +21,19 @@ export class SubscriberPool {
     return new SubscriberPool(workers);
   }
 
-  /** Opens one connection per entry of `schedules` (its schedule id), in `group` if named (W6). */
-  async connect(port: number, schedules: number[], group?: string): Promise<{ connectMs: number[]; failed: number }> {
-    const parts = this.workers.map((_, w) => schedules.filter((_, i) => i % this.workers.length === w));
+  /**
+   * Opens one connection per entry of `schedules` (its schedule id), in `group` if named (W6),
+   * spread over the workers `on` names (default: all of them).
+   */
+  async connect(
+    port: number,
+    schedules: number[],
+    group?: string,
+    on: readonly number[] = this.workers.map((_, w) => w),
+  ): Promise<{ connectMs: number[]; failed: number }> {
+    const parts = this.workers.map((_, w) =>
+      on.includes(w) ? schedules.filter((_, i) => on[i % on.length] === w) : [],
+    );
     const replies = await this.all((w) => ({ type: 'connect', port, schedules: parts[w]!, ...(group && { group }) }));
     return {
       connectMs: replies.flatMap((r) => (r.type === 'connected' ? r.connectMs : [])),
