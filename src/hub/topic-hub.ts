@@ -72,7 +72,6 @@ export class TopicHub {
     this.slots = Array.from({ length: slotCount }, () => new Set<Subscriber<Buffer>>());
     this.deps = {
       bus: options.bus,
-      codec,
       snapshot: options.snapshot,
       frames: new SnapshotFrames(codec),
       acquire: (name) => {

@@ -4,13 +4,12 @@ import type { BusEvent, EventBus } from '../bus/event-bus.js';
 import { StorageUnavailableError } from '../bus/unavailable-error.js';
 import type { EventId } from '../protocol/event-id.js';
 import { nextStep } from '../protocol/resume.js';
-import type { FrameCodec, SnapshotForm, SnapshotSource } from './frame-codec.js';
+import type { SnapshotForm, SnapshotSource } from './frame-codec.js';
 import type { SnapshotFrames } from './snapshot-frames.js';
-import { type Chunk, cutChunk, encodeChunk, type Topic } from './topic.js';
+import { type Chunk, cutChunk, type Topic } from './topic.js';
 
 export interface TopicStreamDeps {
   readonly bus: EventBus;
-  readonly codec: FrameCodec;
   readonly snapshot: SnapshotSource;
   /** Snapshot frames, encoded once per snapshot. */
   readonly frames: SnapshotFrames;
@@ -47,7 +46,7 @@ export function topicStream<T>(
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     const topic = deps.acquire(name);
-    const stream = new ResumingStream(deps, name, form, subscriber, emit, onDeleted);
+    const stream = new ResumingStream(deps, topic, form, subscriber, emit, onDeleted);
     topic.sink.asObservable().subscribe(stream);
     stream.sync(after);
     return () => {
@@ -68,13 +67,18 @@ class ResumingStream<T> extends Subscriber<Chunk> {
 
   constructor(
     private readonly deps: TopicStreamDeps,
-    private readonly name: string,
+    private readonly topic: Topic,
     private readonly form: SnapshotForm,
     private readonly subscriber: Subscriber<T>,
     private readonly emit: Emit<T>,
     private readonly onDeleted: () => void,
   ) {
     super();
+  }
+
+  /** The topic's name (what the bus and the snapshot source know it by). */
+  private get name(): string {
+    return this.topic.name;
   }
 
   protected override _next(chunk: Chunk): void {
@@ -168,9 +172,9 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     }
   }
 
-  /** Events read from history, as one chunk. */
+  /** Events read from history, as one chunk (encoded once for every subscriber catching up on them). */
   private sendAll(events: readonly BusEvent[]): void {
-    if (events.length > 0) this.send(encodeChunk(this.name, events, this.deps.codec));
+    if (events.length > 0) this.send(this.topic.catchUp(events));
   }
 
   private send(chunk: Chunk): void {

@@ -32,6 +32,10 @@ export function isDeletion(event: BusEvent): boolean {
 
 const NO_BYTES = Buffer.alloc(0);
 
+/** Catch-ups a topic keeps encoded until its next live chunk, and the largest it keeps. */
+const KEPT_CATCH_UPS = 8;
+const KEPT_CATCH_UP_BYTES = 64 * 1024;
+
 /** The `appendedAt` of the live chunk being handed to subscribers right now; 0 at any other time. */
 let emitting = 0;
 
@@ -62,6 +66,13 @@ export class Topic {
   /** The deletion was passed on: the hub gives new subscribers a new Topic. */
   deleted = false;
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * History read by resuming subscribers, encoded once per range (epoch, first and last offset:
+   * the same events, the same bytes). In a reconnect storm thousands of clients resume from the
+   * same id within moments, so they share one chunk rather than each encoding its own. Kept until
+   * the next live chunk (after it, a resume reads up to a newer head), and small ones only.
+   */
+  private readonly catchUps = new Map<string, Chunk>();
 
   constructor(
     readonly name: string,
@@ -103,9 +114,22 @@ export class Topic {
     clearTimeout(this.timer);
   }
 
+  /** `events`, read from history (one epoch, in order, not empty), as one chunk. */
+  catchUp(events: readonly BusEvent[]): Chunk {
+    const key = `${events[0]!.epoch} ${events[0]!.offset} ${events[events.length - 1]!.offset}`;
+    let chunk = this.catchUps.get(key);
+    if (chunk) return chunk;
+    chunk = encodeChunk(this.name, events, this.codec);
+    if (chunk.bytes.length > KEPT_CATCH_UP_BYTES) return chunk;
+    if (this.catchUps.size >= KEPT_CATCH_UPS) this.catchUps.delete(this.catchUps.keys().next().value!);
+    this.catchUps.set(key, chunk);
+    return chunk;
+  }
+
   private readonly flush = (): void => {
     this.scheduled = false;
     this.timer = undefined;
+    this.catchUps.clear();
     const events = this.pending;
     this.pending = [];
     if (this.deleted) return;

@@ -48,6 +48,36 @@ describe('TopicHub', () => {
     expect(connections.every((c) => c.completed)).toBe(true);
   });
 
+  it('encodes what resuming subscribers missed once per range, not once per subscriber', async () => {
+    let encoded = 0;
+    const counting: FrameCodec = { ...codec, event: (e) => (encoded++, codec.event(e)) };
+    const bus = new LocalBus(100, 'e');
+    const hub = new TopicHub({ bus, codec: counting, snapshot: async () => undefined, heartbeatMs: 3_600_000 });
+    const resume = (offset: number) => {
+      const received: string[] = [];
+      hub
+        .stream({ topics: [{ topic: 't', label: 't', after: { offset, epoch: 'e' } }], lifetimeMs: 3_600_000 })
+        .subscribe((b) => received.push(b.toString()));
+      return received;
+    };
+    for (let i = 0; i < 5; i++) bus.appendNow('t', '{}');
+    // A storm: 100 clients come back from event 1, one from event 3.
+    const storm = Array.from({ length: 100 }, () => resume(1));
+    const other = resume(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(storm.every((r) => r.join('') === 'E2;E3;E4;E5;')).toBe(true);
+    expect(other.join('')).toBe('E4;E5;');
+    expect(encoded).toBe(4 + 2);
+    // A live event moves the head on: a client resuming from event 1 now gets it too (sentinel).
+    bus.appendNow('t', '{}');
+    await vi.advanceTimersByTimeAsync(1);
+    const late = resume(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(late.join('')).toBe('E2;E3;E4;E5;E6;');
+    expect(storm.every((r) => r.join('') === 'E2;E3;E4;E5;E6;')).toBe(true);
+    hub.closeStreams();
+  });
+
   it('ends each stream at its lifetime, to the next second, and closes the topic with the last one', async () => {
     const hub = new TopicHub({
       bus: new LocalBus(),
