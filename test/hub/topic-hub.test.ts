@@ -50,7 +50,13 @@ describe('TopicHub', () => {
 
   it('encodes what resuming subscribers missed once per range, not once per subscriber', async () => {
     let encoded = 0;
-    const counting: FrameCodec = { ...codec, event: (e) => (encoded++, codec.event(e)) };
+    const counting: FrameCodec = {
+      ...codec,
+      event: (e) => {
+        encoded++;
+        return codec.event(e);
+      },
+    };
     const bus = new LocalBus(100, 'e');
     const hub = new TopicHub({ bus, codec: counting, snapshot: async () => undefined, heartbeatMs: 3_600_000 });
     const resume = (offset: number) => {
