@@ -13,8 +13,8 @@ import { performance } from 'node:perf_hooks';
  * read off the monotonic clock: the process's CPU time (`getrusage`), read twice per hand-over,
  * was 7 % of the busy samples in a profile of W3 (1,000 small topics at an event a second each),
  * and a hand-over never waits on anything, so its duration is its CPU time unless the OS set the
- * process aside, when pacing a little more does no harm. A topic of a few subscribers (D well under a
- * millisecond) never waits, nor does any topic while the loop has time to spare (BUSY).
+ * process aside, when pacing a little more does no harm. A topic of a few subscribers (D well
+ * under a millisecond) never waits, nor does any topic while the loop has time to spare (BUSY).
  */
 const PACE = 1;
 /** Weight of the newest hand-over in the average. */
