@@ -72,6 +72,10 @@ describe('holds over HTTP', () => {
     const guest = await newGuest(server.url);
     const held = await hold(server.url, guest, [3, 4]);
     expect(held.body.expiresAt).toBe(new Date(now + 60_000).toISOString());
+    // The answer shows the holder its seats as its own, each with the hold's expiry.
+    expect(held.body.seats).toEqual(
+      [3, 4].map((id) => ({ id, row: 'A', number: id, status: 'HELD', mine: true, expiresAt: held.body.expiresAt })),
+    );
     now += 59_999;
     expect(await seats.expireDue()).toBe(0); // not due yet: no event, the map still shows the hold
     expect(await head(server)).toBe(held.body.eventId);
