@@ -116,8 +116,9 @@ export class SeatHoldService {
       address: context.address,
       maxPerAddress: context.maxPerAddress,
     });
-    const expiresAt = Math.min(...result.seats.map((s) => s.expiresAt ?? Infinity));
-    return { ...change(scheduleId, 'HELD', result), expiresAt };
+    let expiresAt = Infinity;
+    for (const seat of result.seats) expiresAt = Math.min(expiresAt, seat.expiresAt ?? Infinity);
+    return change(scheduleId, 'HELD', result, expiresAt);
   }
 
   /** The buyer releases seats it holds; it may not hold them again for the cool-down. */
@@ -204,11 +205,13 @@ export class SeatHoldService {
   }
 }
 
-function change(scheduleId: number, status: SeatStatus, result: MutationResult): SeatChange {
+/** What a mutation did; a hold's with its expiry (one literal: spreading it into another cost µs a request). */
+function change(scheduleId: number, status: SeatStatus, result: MutationResult, expiresAt?: number): SeatChange {
   return {
     scheduleId,
     status,
     seats: result.seats,
+    expiresAt,
     eventId: formatEventId(result.eventId),
     events: result.events,
   };
