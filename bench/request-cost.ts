@@ -1,79 +1,45 @@
 /**
  * What one request costs the server, seatstream beside the baseline (docs/benchmarks.md, "Where W3
  * stands" and "Reconnect storms"), measured apart from any fan-out:
- * - a hold or release of one seat: 8 clients on keep-alive connections, no subscriber;
+ * - a hold or release of one seat: 8 clients on keep-alive connections (W5's loop), no subscriber;
  * - a stream reconnect: 2,000 streams closed at once and reopened with `Last-Event-ID` at the head
  *   (nothing to catch up on), the close included.
  * Server CPU is utime + stime from /proc, over ROUNDS rounds after a warm-up one; each line gives
- * the median and the range. `npx tsx bench/request-cost.ts` (about a minute).
+ * the median and the range. `npx tsx bench/request-cost.ts` (about 35 s).
  */
-import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMicros } from './lib/proc-stats.js';
 import { buildServers, type ServerHandle, startBaseline, startSeatstream } from './lib/processes.js';
+import { post, requestThroughput } from './lib/publisher.js';
 import { setUp } from './lib/scenario.js';
 
 const SCHEDULE = 700;
-const REQUESTS = 20_000;
+/** How long each round of seat changes runs. */
+const REQUESTS_MS = 2_500;
 const CLIENTS = 8;
 const STREAMS = 2_000;
 const ROUNDS = 4;
-/** The seat of the hold that makes the head streams resume from: no client of `requests` uses it. */
+/** The seat of the hold that makes the head streams resume from: the clients of `requests` use seats 1–8. */
 const HEAD_SEAT = 150;
 
-/** Server CPU (µs) per unit of `run`, once to warm up and then ROUNDS times. */
-async function perUnit(server: ServerHandle, units: number, run: () => Promise<void>): Promise<number[]> {
+/** Server CPU (µs) per unit of work, once to warm up and then ROUNDS times; `run` says how many units it did. */
+async function perUnit(server: ServerHandle, run: () => Promise<number>): Promise<number[]> {
   const results: number[] = [];
   for (let round = 0; round <= ROUNDS; round++) {
     const before = cpuMicros(server.pid);
-    await run();
+    const units = await run();
     if (round > 0) results.push((cpuMicros(server.pid) - before) / units);
   }
   return results;
 }
 
-/** Holds and releases of one seat each, every client on its own seats, REQUESTS in all. */
-async function requests(server: ServerHandle, token: string): Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-  let sent = 0;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, client) => {
-      for (let i = 0; sent < REQUESTS; i++) {
-        sent++;
-        const seat = 1 + client * 10 + (Math.floor(i / 2) % 10);
-        const status = await post(server, agent, token, i % 2 === 0 ? 'hold' : 'release', seat);
-        if (status !== 200) throw new Error(`${server.name}: ${status} to a seat change`);
-      }
-    }),
-  );
-  agent.destroy();
-}
-
-function post(server: ServerHandle, agent: http.Agent, token: string, change: string, seat: number): Promise<number> {
-  const body = JSON.stringify({ seatIds: [seat] });
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: '127.0.0.1',
-        port: server.port,
-        path: `/api/schedules/${SCHEDULE}/seats/${change}`,
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
+/** Holds and releases of one seat each, W5's closed loop: every client on a seat of its own. */
+async function requests(server: ServerHandle, token: string): Promise<number> {
+  const target = { url: server.url, token };
+  const run = await requestThroughput(target, { schedule: SCHEDULE, concurrency: CLIENTS, durationMs: REQUESTS_MS });
+  if (run.failed > 0) throw new Error(`${server.name}: ${run.failed} seat changes failed`);
+  return run.requests;
 }
 
 /** A stream, resolved once its response headers have arrived. */
@@ -109,19 +75,16 @@ async function openStreams(server: ServerHandle, lastEventId: string): Promise<n
 
 async function measure(server: ServerHandle): Promise<{ request: number[]; reconnect: number[] }> {
   const token = await setUp(server, 1, SCHEDULE);
-  const request = await perUnit(server, REQUESTS, () => requests(server, token));
+  const request = await perUnit(server, () => requests(server, token));
   // The head: one more hold, whose id every stream resumes from.
-  const response = await fetch(`${server.url}/api/schedules/${SCHEDULE}/seats/hold`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ seatIds: [HEAD_SEAT] }),
-  });
-  const { eventId } = (await response.json()) as { eventId: string };
+  const { eventId } = await post({ url: server.url, token }, `/api/schedules/${SCHEDULE}/seats/hold`, HEAD_SEAT);
+  if (!eventId) throw new Error(`${server.name}: the head hold failed`);
   let sockets = await openStreams(server, eventId);
-  const reconnect = await perUnit(server, STREAMS, async () => {
+  const reconnect = await perUnit(server, async () => {
     for (const socket of sockets) socket.destroy();
     await sleep(300); // the server has seen them go
     sockets = await openStreams(server, eventId);
+    return STREAMS;
   });
   for (const socket of sockets) socket.destroy();
   return { request, reconnect };
