@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Buyer, type Caller, VIEWER, type Via } from '../auth/caller.js';
 import { type GuestTokens, looksLikeGuestToken } from '../auth/guest-tokens.js';
 import type { Identity } from '../auth/identity.js';
@@ -22,31 +22,42 @@ export interface AuthenticatorOptions {
 }
 
 /**
+ * What the authenticator remembers of a request, on the request itself: a `WeakMap` keyed by
+ * requests cost about 0.5 µs per request, and its entries are ephemerons that every garbage
+ * collection must trace. `declareAuthSlots` declares them on the scope's requests (a stable shape).
+ */
+const CALLER = Symbol('seatstream.caller');
+const QUERY_CALLER = Symbol('seatstream.queryCaller');
+/** Set once the request's failed service authentication was counted. */
+const COUNTED = Symbol('seatstream.serviceFailureCounted');
+
+interface AuthSlots {
+  [CALLER]?: Promise<Caller> | null;
+  [QUERY_CALLER]?: Promise<Caller> | null;
+  [COUNTED]?: boolean | null;
+}
+
+export function declareAuthSlots(scope: FastifyInstance): void {
+  for (const slot of [CALLER, QUERY_CALLER, COUNTED]) scope.decorateRequest(slot, null);
+}
+
+/**
  * Where a request's credential comes from, and what it makes the caller. The `Authorization:
  * Bearer` header wins; then, on stream routes only (a browser's EventSource cannot set headers),
  * `?access_token=`; then the operator's JWT cookie and the guest cookie. A credential that is
  * present but invalid is a 401, never a silent downgrade to viewer.
  */
 export class Authenticator {
-  /**
-   * Each request's caller, worked out once per way of reading it (the rate limiter asks too): the
-   * limiter's header-and-cookie answer must not stand for a stream route's `?access_token=` one.
-   */
-  private readonly callers = new WeakMap<FastifyRequest, Promise<Caller>>();
-  private readonly queryCallers = new WeakMap<FastifyRequest, Promise<Caller>>();
-  /** Requests whose failed service authentication was counted already. */
-  private readonly counted = new WeakSet<FastifyRequest>();
-
   constructor(private readonly options: AuthenticatorOptions) {}
 
+  /**
+   * The request's caller, worked out once per way of reading it (the rate limiter asks too): the
+   * limiter's header-and-cookie answer must not stand for a stream route's `?access_token=` one.
+   */
   caller(request: FastifyRequest, { query = false } = {}): Promise<Caller> {
-    const callers = query ? this.queryCallers : this.callers;
-    let caller = callers.get(request);
-    if (!caller) {
-      caller = this.resolve(request, query);
-      callers.set(request, caller);
-    }
-    return caller;
+    const slots = request as AuthSlots;
+    const key = query ? QUERY_CALLER : CALLER;
+    return (slots[key] ??= this.resolve(request, query));
   }
 
   private async resolve(request: FastifyRequest, query: boolean): Promise<Caller> {
@@ -59,7 +70,7 @@ export class Authenticator {
       presented.via === 'bearer' && !looksLikeGuestToken(presented.token) && !looksLikeJwt(presented.token);
     if (serviceTry) {
       // Counted before it is checked (and taken back if right): parallel guesses cannot outrun it.
-      this.counted.add(request);
+      (request as AuthSlots)[COUNTED] = true;
       await this.options.limits.serviceAttempt(request);
     }
     const caller = await this.options.identity.resolve(presented.token, presented.via);
@@ -72,8 +83,9 @@ export class Authenticator {
 
   /** Counts a failed service authentication once per request. */
   private async refused(request: FastifyRequest): Promise<void> {
-    if (this.counted.has(request)) return;
-    this.counted.add(request);
+    const slots = request as AuthSlots;
+    if (slots[COUNTED]) return;
+    slots[COUNTED] = true;
     await this.options.limits.serviceRefused(request);
   }
 

@@ -13,7 +13,7 @@ import { TopicHub } from '../hub/topic-hub.js';
 import { encodeNotice, isUserTopic, userTopic } from '../hub/user-topic.js';
 import { scheduleIdOfTopic, scheduleTopic } from '../seats/seat-events.js';
 import { SeatHoldService } from '../seats/seat-hold-service.js';
-import { Authenticator } from './authenticate.js';
+import { Authenticator, declareAuthSlots } from './authenticate.js';
 import type { AppContext } from './context.js';
 import { answerOtherMethods, installErrorHandler, trackMethods } from './errors.js';
 import { registerLimits } from './limits.js';
@@ -110,6 +110,7 @@ const plugin: FastifyPluginAsync<SeatstreamOptions> = async (app, options) => {
     // Bodies are JSON only: a text/plain body (what fetch sends for a bare string) is a 415.
     scope.removeContentTypeParser('text/plain');
     registerSecurityHeaders(scope);
+    declareAuthSlots(scope);
     await registerCors(scope, config.corsOrigins);
     // The adapter writes the `retry:` hint itself, on a block with data (protocol/sse-frames.ts).
     await scope.register(FastifySSEPlugin, { retryDelay: false });
