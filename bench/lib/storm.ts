@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { busScripts } from '../../src/backends/redis/scripts.js';
+import { monitorRedis } from '../../test/support/redis-server.js';
 import type { Histogram } from './histogram.js';
 import { cpuMicros } from './proc-stats.js';
 import type { ServerHandle } from './processes.js';
@@ -206,10 +207,7 @@ function listenCounters(): { overflows: number; drops: number } {
 /** Counts bus-read-after.lua calls on a Redis, through a MONITOR connection, until stopped. */
 async function countHistoryReads(url: string): Promise<{ stop(): Promise<number> }> {
   const sha = createHash('sha1').update(busScripts().busReadAfter.lua).digest('hex');
-  const client = new Redis(url);
-  client.on('error', () => undefined);
-  const monitor = await client.monitor();
-  monitor.on('error', () => undefined);
+  const monitor = await monitorRedis(url);
   let reads = 0;
   monitor.on('monitor', (_time: string, args: string[]) => {
     if (args[0] === 'evalsha' ? args[1] === sha : args[0] === 'eval' && args[1]!.includes('bus-read-after')) reads++;
@@ -227,7 +225,6 @@ async function countHistoryReads(url: string): Promise<{ stop(): Promise<number>
       await Promise.race([seen, sleep(2_000)]);
       probe.disconnect();
       monitor.disconnect();
-      client.disconnect();
       return reads;
     },
   };

@@ -9,7 +9,7 @@ import { busScripts } from '../../src/backends/redis/scripts.js';
 import type { BusEvent, History } from '../../src/bus/event-bus.js';
 import { SeatError } from '../../src/seats/seat-error.js';
 import { scheduleTopic } from '../../src/seats/seat-events.js';
-import { redisTestsEnabled } from '../support/redis-server.js';
+import { monitorRedis, redisTestsEnabled } from '../support/redis-server.js';
 import { suiteRedis } from '../support/suite-redis.js';
 import { describeEventBusContract } from './event-bus.contract.js';
 import { describeSeatStoreContract } from './seat-store.contract.js';
@@ -223,7 +223,7 @@ describe.skipIf(!enabled)('Redis', () => {
     const sha = createHash('sha1').update(busScripts().busReadAfter.lua).digest('hex');
     const meta = `${prefix}{${topic}}:meta`;
     const redis = new Redis(suite.url);
-    const monitor = await redis.monitor();
+    const monitor = await monitorRedis(suite.url);
     const reads: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       const [command, script, , key] = args;

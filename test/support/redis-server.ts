@@ -319,3 +319,18 @@ export async function dropPrefixes(url: string, prefixes: string[]): Promise<voi
     redis.disconnect();
   }
 }
+
+/**
+ * A MONITOR connection, made here rather than with ioredis's `monitor()`: when Redis reports
+ * another client's command in the same read as its `OK` to MONITOR, ioredis takes the report for
+ * a reply ("Command queue state error") and `monitor()` rejects, leaving its connection open and
+ * without an error listener. This one keeps its listener and goes on monitoring (that one report
+ * is lost). Close it with `disconnect()`.
+ */
+export async function monitorRedis(url: string): Promise<import('ioredis').Redis> {
+  const { Redis } = await import('ioredis');
+  const monitor = new Redis(url, { monitor: true });
+  monitor.on('error', () => undefined);
+  await new Promise<void>((resolve) => monitor.once('monitoring', () => resolve()));
+  return monitor;
+}
