@@ -212,6 +212,34 @@ describe.skipIf(!enabled)('Redis', () => {
     }
   });
 
+  it('reads every form of a seat’s field into the map, older holds without an address included', async () => {
+    const prefix = suite.prefix('fields');
+    const b = await backend(1000, prefix);
+    const redis = new Redis(suite.url);
+    try {
+      await b.store.createSchedule(4, { rows: 2, seatsPerRow: 3 });
+      // Written as the scripts write them, and (seat 3) as holds were written before addresses were kept.
+      await redis.hset(`${prefix}{schedule:4}:seats`, {
+        1: 'H|1700000000000|10.0.0.1|bob|x',
+        2: 'H|1700000000001|%3A%3A1|carol',
+        3: 'H|1700000000002|dave',
+        4: 'R|o-7|alice',
+        5: 'R||',
+      });
+      const { seats } = await b.store.state(4);
+      expect(seats).toEqual([
+        { id: 1, row: 'A', number: 1, status: 'HELD', holder: 'bob|x', expiresAt: 1700000000000 },
+        { id: 2, row: 'A', number: 2, status: 'HELD', holder: 'carol', expiresAt: 1700000000001 },
+        { id: 3, row: 'A', number: 3, status: 'HELD', holder: 'dave', expiresAt: 1700000000002 },
+        { id: 4, row: 'B', number: 1, status: 'RESERVED', holder: 'alice' },
+        { id: 5, row: 'B', number: 2, status: 'RESERVED' },
+        { id: 6, row: 'B', number: 3, status: 'AVAILABLE' },
+      ]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('serves concurrent resumes from one position with one history read: one script call in Redis', async () => {
     const prefix = suite.prefix('storm');
     const b = await backend(1000, prefix);

@@ -3,7 +3,14 @@ import { StorageUnavailableError } from '../../bus/unavailable-error.js';
 import type { EventBus } from '../../bus/event-bus.js';
 import type { EventId } from '../../protocol/event-id.js';
 import { DELETED_EVENT } from '../../protocol/sse-frames.js';
-import { type Layout, type ScheduleState, type SeatState, seatCount, seatPosition } from '../../seats/seat.js';
+import {
+  type Layout,
+  rowLabel,
+  type ScheduleState,
+  type SeatState,
+  seatCount,
+  seatPosition,
+} from '../../seats/seat.js';
 import { SeatError, type SeatErrorCode } from '../../seats/seat-error.js';
 import { scheduleTopic } from '../../seats/seat-events.js';
 import type {
@@ -137,10 +144,19 @@ export class RedisSeatStore implements SeatStore {
     if (reply.length === 0) throw new SeatError('SCHEDULE_NOT_FOUND');
     const [rows, cols, offset, epoch, fields] = reply;
     const layout = { rows: Number(rows), seatsPerRow: Number(cols) };
-    const taken = new Map<number, string>();
-    for (let i = 0; i < fields.length; i += 2) taken.set(Number(fields[i]), fields[i + 1]!);
-    const seats: SeatState[] = [];
-    for (let id = 1; id <= seatCount(layout); id++) seats.push(toSeat(layout, id, taken.get(id) ?? ''));
+    // A big venue's map is read at every new offset: 100,000 seats here are made row by row (a
+    // row's label once), looked up by index and parsed without regular expressions or spreads.
+    const taken: (string | undefined)[] = new Array(seatCount(layout) + 1);
+    for (let i = 0; i < fields.length; i += 2) taken[Number(fields[i])] = fields[i + 1];
+    const seats: SeatState[] = new Array(seatCount(layout));
+    let id = 0;
+    for (let r = 0; r < layout.rows; r++) {
+      const row = rowLabel(r);
+      for (let number = 1; number <= layout.seatsPerRow; number++) {
+        id++;
+        seats[id - 1] = seatOf(id, row, number, taken[id] ?? '');
+      }
+    }
     return { scheduleId, seats, lastEventId: { offset: Number(offset), epoch } };
   }
 
@@ -318,14 +334,21 @@ function toNotice(kind: HoldNotice['kind'], scheduleId: number, entry: string): 
  * and may contain `|`; addresses and order ids are stored percent-encoded and never do.
  */
 function toSeat(layout: Layout, id: number, field: string): SeatState {
-  const position = seatPosition(layout, id);
-  if (!field) return { id, ...position, status: 'AVAILABLE' };
+  const { row, number } = seatPosition(layout, id);
+  return seatOf(id, row, number, field);
+}
+
+function seatOf(id: number, row: string, number: number, field: string): SeatState {
+  if (!field) return { id, row, number, status: 'AVAILABLE' };
+  // The second `|` ends the expiry (a hold) or the order id (a reservation).
+  const second = field.indexOf('|', 2);
   if (field.startsWith('H|')) {
-    const [, expiresAt, holder] = (/^H\|(\d+)\|[^|]*\|(.*)$/s.exec(field) ?? /^H\|(\d+)\|(.*)$/s.exec(field))!;
-    return { id, ...position, status: 'HELD', holder: holder!, expiresAt: Number(expiresAt) };
+    const third = field.indexOf('|', second + 1);
+    const holder = field.slice((third < 0 ? second : third) + 1);
+    return { id, row, number, status: 'HELD', holder, expiresAt: Number(field.slice(2, second)) };
   }
-  const [, holder] = /^R\|[^|]*\|(.*)$/s.exec(field)!;
+  const holder = field.slice(second + 1);
   // `R||`: imported by the service, no holder.
-  if (!holder) return { id, ...position, status: 'RESERVED' };
-  return { id, ...position, status: 'RESERVED', holder };
+  if (!holder) return { id, row, number, status: 'RESERVED' };
+  return { id, row, number, status: 'RESERVED', holder };
 }
