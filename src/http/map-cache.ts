@@ -195,7 +195,8 @@ export class MapCache {
     if (entry.next === flight) entry.next = undefined;
     try {
       const readAt = Date.now();
-      const map = await PublicMap.build(await this.options.read(scheduleId));
+      // The previous map of the schedule lends the slices of seats that did not change.
+      const map = await PublicMap.build(await this.options.read(scheduleId), entry.body?.map);
       const body = new MapBody(map, () => this.bound(), readAt);
       // Reads run one after another, so the newest read's map replaces the one before it.
       if (this.entries.get(scheduleId) === entry) {

@@ -1,6 +1,6 @@
 import { encodeCompactRuns } from '../protocol/compact-map.js';
 import type { EventId } from '../protocol/event-id.js';
-import type { PublicSeat } from '../protocol/seat-events.js';
+import { type PublicSeat, SEAT_STATUSES } from '../protocol/seat-events.js';
 import type { ScheduleState } from './seat.js';
 
 /** The fields of a `PublicSeat`, in its order: what `JSON.stringify` keeps of a stored seat. */
@@ -34,25 +34,52 @@ export class PublicMap {
 
   /**
    * The map of `state`, serialized a slice of seats per turn of the event loop (the same bytes as
-   * one `JSON.stringify`: an array's elements joined by commas).
+   * one `JSON.stringify`: an array's elements joined by commas). A slice whose public fields are
+   * the same as in `previous` (the schedule's map at an earlier offset) is copied from its bytes
+   * instead: a map at a new offset then costs the slices its changes touched, not 100,000 seats.
    */
-  static async build(state: ScheduleState): Promise<PublicMap> {
+  static async build(state: ScheduleState, previous?: PublicMap): Promise<PublicMap> {
     const { seats } = state;
     if (seats.length <= SEATS_PER_TURN) return new PublicMap(state);
-    const parts: string[] = [];
-    for (let at = 0; at < seats.length; at += SEATS_PER_TURN) {
-      if (at > 0) await new Promise(setImmediate);
-      parts.push(JSON.stringify(seats.slice(at, at + SEATS_PER_TURN), PUBLIC_FIELDS).slice(1, -1));
+    const slices = new Slices(seats);
+    const before = previous?.scheduleId === state.scheduleId ? previous : undefined;
+    const parts: Buffer[] = [OPEN];
+    let length = OPEN.length;
+    let serialized = false;
+    for (let at = 0, slice = 0; at < seats.length; at += SEATS_PER_TURN, slice++) {
+      if (at > 0) {
+        parts.push(COMMA);
+        length += COMMA.length;
+      }
+      const end = Math.min(at + SEATS_PER_TURN, seats.length);
+      let part: Buffer;
+      if (before?.slices?.sameAs(slices, at, end))
+        part = before.bytes.subarray(before.slices.starts[slice], before.slices.ends[slice]);
+      else {
+        if (serialized) await new Promise(setImmediate);
+        serialized = true;
+        part = Buffer.from(JSON.stringify(seats.slice(at, end), PUBLIC_FIELDS).slice(1, -1));
+      }
+      parts.push(part);
+      slices.starts.push(length);
+      length += part.length;
+      slices.ends.push(length);
     }
-    return new PublicMap(state, `[${parts.join(',')}]`);
+    parts.push(CLOSE);
+    return new PublicMap(state, Buffer.concat(parts, length + CLOSE.length), slices);
   }
 
-  /** `json`: the seats already serialized (`build`); else serialized here, at once. */
-  constructor(state: ScheduleState, json?: string) {
+  /** `bytes`: the seats already serialized (`build`); else serialized here, at once. */
+  constructor(
+    state: ScheduleState,
+    bytes?: Buffer,
+    /** A big map's slices, for the next map of the schedule to reuse. */
+    private readonly slices?: Slices,
+  ) {
     this.scheduleId = state.scheduleId;
     this.id = state.lastEventId;
     // The key list leaves out the holder (and whatever else a store keeps) without a copy per seat.
-    this.bytes = Buffer.from(json ?? JSON.stringify(state.seats, PUBLIC_FIELDS));
+    this.bytes = bytes ?? Buffer.from(JSON.stringify(state.seats, PUBLIC_FIELDS));
     this.compactRuns = encodeCompactRuns(state.seats);
     for (const seat of state.seats) {
       if (seat.holder === undefined) continue;
@@ -68,9 +95,12 @@ export class PublicMap {
     return this.holders.has(userId);
   }
 
-  /** Heap kept besides `bytes`, roughly (measured: bench/map-cost.ts): the holders and their seats. */
+  /**
+   * Heap kept besides `bytes`, roughly (measured: bench/map-cost.ts): the holders and their seats,
+   * and a big map's slices.
+   */
   get extraBytes(): number {
-    let bytes = 0;
+    let bytes = this.slices?.bytes ?? 0;
     for (const [holder, seats] of this.holders) bytes += 200 + 2 * holder.length + 8 * seats.length;
     return bytes;
   }
@@ -98,3 +128,61 @@ export class PublicMap {
     return Buffer.concat(parts);
   }
 }
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+const STATUS_CODES = new Map(SEAT_STATUSES.map((status, code) => [status, code]));
+
+/**
+ * A big map's slices of `SEATS_PER_TURN` seats: where each lies in the map's bytes, and the public
+ * fields of every seat (as typed arrays, about 25 bytes a seat) to tell whether a later map's slice
+ * would serialize to the same bytes.
+ */
+class Slices {
+  /** Byte offsets in the map's bytes where each slice's elements begin and end. */
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  private readonly ids: Float64Array;
+  private readonly numbers: Float64Array;
+  private readonly rows: string[];
+  private readonly statuses: Uint8Array;
+
+  constructor(seats: ScheduleState['seats']) {
+    const count = seats.length;
+    this.ids = new Float64Array(count);
+    this.numbers = new Float64Array(count);
+    this.rows = new Array<string>(count);
+    this.statuses = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const seat = seats[i]!;
+      this.ids[i] = seat.id;
+      this.numbers[i] = seat.number;
+      this.rows[i] = seat.row;
+      // An unknown status (none is) never matches: its slice is serialized again.
+      this.statuses[i] = STATUS_CODES.get(seat.status) ?? UNKNOWN_STATUS;
+    }
+  }
+
+  get bytes(): number {
+    return this.ids.length * 25;
+  }
+
+  /** Whether seats `from`..`to` of `next` have the same public fields as here. */
+  sameAs(next: Slices, from: number, to: number): boolean {
+    if (next.ids.length !== this.ids.length) return false;
+    for (let i = from; i < to; i++) {
+      if (
+        next.statuses[i] !== this.statuses[i] ||
+        next.statuses[i] === UNKNOWN_STATUS ||
+        next.ids[i] !== this.ids[i] ||
+        next.numbers[i] !== this.numbers[i] ||
+        next.rows[i] !== this.rows[i]
+      )
+        return false;
+    }
+    return true;
+  }
+}
+
+const UNKNOWN_STATUS = 255;

@@ -95,6 +95,68 @@ describe('PublicMap', () => {
     expect(built.bytes.toString()).toBe(JSON.stringify(seats.map(publicSeat)));
   });
 
+  it('builds a map at a new offset from the previous one: only slices that changed are serialized again', async () => {
+    const arena = (rows: number, seatsPerRow: number, status: (id: number) => SeatState['status']) => {
+      const layout = { rows, seatsPerRow };
+      const seats: SeatState[] = [];
+      for (let id = 1; id <= rows * seatsPerRow; id++)
+        seats.push({ id, ...seatPosition(layout, id), status: status(id) });
+      return seats;
+    };
+    const at = (offset: number, seats: SeatState[], scheduleId = 5): ScheduleState => ({
+      scheduleId,
+      seats,
+      lastEventId: { offset, epoch: 'e' },
+    });
+    // Seats are serialized with a key list (the public fields); the compact runs are not.
+    const serializations = () => stringify.mock.calls.filter(([, replacer]) => Array.isArray(replacer)).length;
+    const stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      const first = await PublicMap.build(
+        at(
+          1,
+          arena(100, 300, () => 'AVAILABLE'),
+        ),
+      ); // 30,000 seats: three slices
+      expect(serializations()).toBe(3);
+      // Seat 12,345 (the second slice) held: one slice serialized, two copied; the same bytes as a whole serialization.
+      const held = arena(100, 300, (id) => (id === 12_345 ? 'HELD' : 'AVAILABLE'));
+      stringify.mockClear();
+      const second = await PublicMap.build(at(2, held), first);
+      expect(serializations()).toBe(1);
+      expect(second.bytes.toString()).toBe(JSON.stringify(held.map(publicSeat)));
+      // Nothing changed: nothing serialized; and a map of another layout with as many seats, of
+      // another schedule, or of more seats shares no slice with it.
+      stringify.mockClear();
+      expect((await PublicMap.build(at(3, held), second)).bytes.equals(second.bytes)).toBe(true);
+      expect(serializations()).toBe(0);
+      for (const [next, previous] of [
+        [
+          at(
+            4,
+            arena(300, 100, () => 'AVAILABLE'),
+          ),
+          second,
+        ],
+        [at(4, held, 6), second],
+        [
+          at(
+            4,
+            arena(100, 400, () => 'AVAILABLE'),
+          ),
+          first,
+        ],
+      ] as const) {
+        stringify.mockClear();
+        const built = await PublicMap.build(next, previous);
+        expect(built.bytes.toString()).toBe(JSON.stringify(next.seats.map(publicSeat)));
+        expect(serializations()).toBe(Math.ceil(next.seats.length / 10_000));
+      }
+    } finally {
+      stringify.mockRestore();
+    }
+  });
+
   it('marks a holder’s own seats as the route always did, and hands others the shared bytes', () => {
     const serialized = new PublicMap(map);
     // What GET …/seats answered before maps were shared (seat-routes.ts, seatView).
