@@ -60,14 +60,17 @@ async function forms(): Promise<void> {
     const built = await timed(() => new PublicMap(state));
     const map = built.result;
     console.log(`| ${name} | JSON (raw) | ${kb(map.bytes.length)} | ${ms(built.ms)} |`);
-    for (const [encoding, use] of [
-      ['gzip', 'shared'],
-      ['br', 'shared'],
-      ['gzip', 'single'],
-      ['br', 'single'],
+    for (const [encoding, density] of [
+      ['gzip', 'dense'],
+      ['br', 'dense'],
+      ['gzip', 'fast'],
+      ['br', 'fast'],
     ] as const) {
-      const { ms: took, result } = await timed(() => compress(map.bytes, encoding, use));
-      const label = use === 'shared' ? `${encoding} (shared, once per offset)` : `${encoding} (one buyer's view)`;
+      const { ms: took, result } = await timed(() => compress(map.bytes, encoding, density));
+      const label =
+        density === 'dense'
+          ? `${encoding} (dense: once per offset)`
+          : `${encoding} (fast: a buyer's view, a map soon replaced)`;
       console.log(`| ${name} | ${label} | ${kb(result.length)} | ${ms(took)} |`);
     }
     const cache = new MapCache({ head: async () => state.lastEventId, read: async () => state });

@@ -4,7 +4,7 @@ import { type EventId, formatEventId } from '../protocol/event-id.js';
 import { snapshotDataAround } from '../protocol/seat-events.js';
 import { PublicMap } from '../seats/public-map.js';
 import type { ScheduleState } from '../seats/seat.js';
-import { type ContentEncoding, compress } from './content-encoding.js';
+import { type ContentEncoding, compress, type Density } from './content-encoding.js';
 
 export interface MapCacheOptions {
   /** The id of the newest event of the schedule's topic: a cached map is served only while it reflects it. */
@@ -36,6 +36,8 @@ export class MapBody {
     private readonly grown: () => void,
     /** When the store read of this map began (`Date.now()`): the map is at least as new as that. */
     readonly readAt = Date.now(),
+    /** How hard its compressed forms are compressed: a map soon replaced is not worth a dense setting. */
+    private readonly density: Density = 'dense',
   ) {
     this.eventId = formatEventId(map.id);
   }
@@ -61,7 +63,7 @@ export class MapBody {
     if (encoding === 'identity') return Promise.resolve(this.map.bytes);
     let form = this.forms.get(encoding);
     if (!form) {
-      form = compress(this.map.bytes, encoding, 'shared');
+      form = compress(this.map.bytes, encoding, this.density);
       this.forms.set(encoding, form);
       form.then(
         (bytes) => {
@@ -120,6 +122,8 @@ interface Entry {
 
 const DEFAULT_IDLE_MS = 30_000;
 const DEFAULT_MAX_BYTES = 128 * 1024 * 1024;
+/** A map read this soon after the schedule's previous one has its compressed forms made `fast`. */
+const DENSE_AFTER_MS = 1_000;
 
 /**
  * The public seat maps of `GET …/seats` and of stream snapshots, serialized once per event
@@ -197,7 +201,10 @@ export class MapCache {
       const readAt = Date.now();
       // The previous map of the schedule lends the slices of seats that did not change.
       const map = await PublicMap.build(await this.options.read(scheduleId), entry.body?.map);
-      const body = new MapBody(map, () => this.bound(), readAt);
+      // A schedule whose last map lived less than a second changes faster than a dense compression pays back.
+      const previous = entry.body?.readAt;
+      const density = previous !== undefined && readAt - previous < DENSE_AFTER_MS ? 'fast' : 'dense';
+      const body = new MapBody(map, () => this.bound(), readAt, density);
       // Reads run one after another, so the newest read's map replaces the one before it.
       if (this.entries.get(scheduleId) === entry) {
         entry.body = body;

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MIN_COMPRESSED_BYTES, negotiateEncoding } from '../../src/http/content-encoding.js';
+import { compress, MIN_COMPRESSED_BYTES, negotiateEncoding } from '../../src/http/content-encoding.js';
 import { MapCache } from '../../src/http/map-cache.js';
 import type { EventId } from '../../src/protocol/event-id.js';
 import { encodeCompactRuns, encodeCompactSnapshot } from '../../src/protocol/compact-map.js';
@@ -318,6 +318,44 @@ describe('MapCache', () => {
     // Taken as a snapshot, its frame (made by the hub, the JSON's size) counts too.
     expect(body.snapshot).toBe(body.snapshot);
     expect(cache.bytes).toBe(raw + gzip.length + br.length + body.map.bytes.length);
+  });
+
+  it('compresses a map soon replaced fast: one read within a second of the schedule’s previous one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 11, 3, 12));
+    const layout = { rows: 40, seatsPerRow: 50 };
+    let head: EventId = { offset: 1, epoch: 'e' };
+    cache = new MapCache({
+      head: async () => head,
+      read: async (scheduleId) => {
+        const seats: SeatState[] = [];
+        for (let id = 1; id <= 2_000; id++)
+          seats.push({ id, ...seatPosition(layout, id), status: (id * 7919) % 3 === 0 ? 'HELD' : 'AVAILABLE' });
+        return { scheduleId, seats, lastEventId: head };
+      },
+    });
+    /** The map at a new offset `afterMs` later, and whether its gzip and br forms are the fast ones. */
+    const next = async (afterMs: number) => {
+      vi.advanceTimersByTime(afterMs);
+      head = { offset: head.offset + 1, epoch: 'e' };
+      const body = await cache!.get(3);
+      const fast = await Promise.all(
+        (['gzip', 'br'] as const).map(async (encoding) => {
+          const form = await body.encoded(encoding);
+          const [dense, quick] = await Promise.all([
+            compress(body.map.bytes, encoding, 'dense'),
+            compress(body.map.bytes, encoding, 'fast'),
+          ]);
+          expect(dense.equals(quick)).toBe(false); // the settings differ for this map
+          return form.equals(quick) ? 'fast' : form.equals(dense) ? 'dense' : 'neither';
+        }),
+      );
+      return fast;
+    };
+    expect(await next(0)).toEqual(['dense', 'dense']); // the schedule's first map
+    expect(await next(300)).toEqual(['fast', 'fast']); // its maps change several times a second
+    expect(await next(999)).toEqual(['fast', 'fast']);
+    expect(await next(1_000)).toEqual(['dense', 'dense']); // the previous one lived a second
   });
 
   it('keeps the compact runs beside the JSON; each form is one snapshot, its frame counted once taken', async () => {

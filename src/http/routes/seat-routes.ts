@@ -99,7 +99,7 @@ export async function seatRoutes(
       if (userId === undefined || !body.map.hasSeatsOf(userId)) bytes = await body.encoded(encoding);
       else {
         const own = body.map.viewOf(userId);
-        bytes = encoding === 'identity' ? own : await compress(own, encoding, 'single');
+        bytes = encoding === 'identity' ? own : await compress(own, encoding, 'fast');
       }
       if (encoding !== 'identity') void reply.header('Content-Encoding', encoding);
       return reply.type('application/json; charset=utf-8').send(bytes);
