@@ -159,8 +159,7 @@ class Slices {
       this.ids[i] = seat.id;
       this.numbers[i] = seat.number;
       this.rows[i] = seat.row;
-      // An unknown status (none is) never matches: its slice is serialized again.
-      this.statuses[i] = STATUS_CODES.get(seat.status) ?? UNKNOWN_STATUS;
+      this.statuses[i] = STATUS_CODES.get(seat.status)!;
     }
   }
 
@@ -174,7 +173,6 @@ class Slices {
     for (let i = from; i < to; i++) {
       if (
         next.statuses[i] !== this.statuses[i] ||
-        next.statuses[i] === UNKNOWN_STATUS ||
         next.ids[i] !== this.ids[i] ||
         next.numbers[i] !== this.numbers[i] ||
         next.rows[i] !== this.rows[i]
@@ -184,5 +182,3 @@ class Slices {
     return true;
   }
 }
-
-const UNKNOWN_STATUS = 255;

@@ -331,6 +331,21 @@ export async function monitorRedis(url: string): Promise<import('ioredis').Redis
   const { Redis } = await import('ioredis');
   const monitor = new Redis(url, { monitor: true });
   monitor.on('error', () => undefined);
-  await new Promise<void>((resolve) => monitor.once('monitoring', () => resolve()));
+  // Errors are not a sign of failure here (the race above emits one), so a Redis that never
+  // answers is told by time: 10 s.
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      new Promise<void>((resolve) => monitor.once('monitoring', () => resolve())),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no MONITOR connection to ${url} within 10 s`)), 10_000);
+      }),
+    ]);
+  } catch (error) {
+    monitor.disconnect();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return monitor;
 }

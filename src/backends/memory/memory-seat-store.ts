@@ -409,16 +409,17 @@ export class MemorySeatStore implements SeatStore {
       const event = this.bus.appendNow(scheduleTopic(schedule.id), encodeSeatEvent(schedule.id, seat.id, status, now));
       eventId = { offset: event.offset, epoch: event.epoch };
     }
+    const named = seats.map(copy);
     // Every seat a mutation touched is among those it names or those it changes.
     if (schedule.view) {
       if (schedule.viewLent) {
         schedule.view = schedule.view.slice();
         schedule.viewLent = false;
       }
-      for (const seat of seats) schedule.view[seat.id - 1] = copy(seat);
       for (const [seat] of changes) schedule.view[seat.id - 1] = copy(seat);
+      for (const seat of named) schedule.view[seat.id - 1] = seat; // shared with the answer (read-only)
     }
-    return { seats: seats.map(copy), eventId: eventId ?? this.head(schedule), events: changes.length };
+    return { seats: named, eventId: eventId ?? this.head(schedule), events: changes.length };
   }
 
   private head(schedule: Schedule): EventId {
