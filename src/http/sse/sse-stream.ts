@@ -8,6 +8,7 @@ import { toErrorBody } from '../errors.js';
 import { isSnapshotFrame } from '../../hub/snapshot-frames.js';
 import { errorFrame, retryFrame, withRetry } from '../../protocol/sse-frames.js';
 import { CHUNK_TAIL, chunkHead, framedChunk, LAST_CHUNK, takeChunkFraming } from './chunk-framing.js';
+import { shareSentHeaders } from './sent-headers.js';
 
 export interface SseStreamOptions {
   /**
@@ -66,13 +67,14 @@ export function openSseStream(
     setImmediate(uncork, socket); // whatever happens below: a socket left corked would say nothing more
   }
   openWithPlugin(reply);
+  shareSentHeaders(res);
   writer.framing = takeChunkFraming(res);
   options.onOpen();
   if (first !== undefined) writer.next(Buffer.from(first));
   source.subscribe(writer);
   if (res.destroyed)
     writer.dispose(); // the client left before the stream opened
-  else res.once('close', () => writer.dispose());
+  else res.on('close', () => writer.dispose()); // `on`: emitted once anyway, and `once` keeps a wrapper per stream
 }
 
 function uncork(socket: Socket): void {
