@@ -1,4 +1,4 @@
-import type { Subscriber } from 'rxjs';
+import type { Subscriber, Subscription } from 'rxjs';
 import { Observable } from 'rxjs/internal/Observable';
 import type { EventBus } from '../bus/event-bus.js';
 import { formatCursor } from '../protocol/cursor.js';
@@ -6,7 +6,7 @@ import type { EventId } from '../protocol/event-id.js';
 import type { FrameCodec, SnapshotForm, SnapshotSource } from './frame-codec.js';
 import { isSnapshotFrame, SnapshotFrames } from './snapshot-frames.js';
 import { Topic } from './topic.js';
-import { type Emit, topicStream, type StartAt, type TopicStreamDeps } from './topic-stream.js';
+import { type Emit, followTopic, type TopicFollow, type TopicStreamDeps } from './topic-stream.js';
 
 export interface TopicHubOptions {
   bus: EventBus;
@@ -15,17 +15,10 @@ export interface TopicHubOptions {
   heartbeatMs: number;
 }
 
-export interface TopicPosition {
-  readonly topic: string;
+/** A topic a connection follows (where from, what it is told if the topic is deleted) and its cursor label. */
+export interface TopicPosition extends TopicFollow {
   /** Names the topic in a multi-topic cursor (e.g. the schedule id). */
   readonly label: string;
-  /** Resume after this id, start with a snapshot, or with the next live event. */
-  readonly after: StartAt;
-  /**
-   * Written last when the topic is deleted (the route's `event: deleted` frame). The whole
-   * connection then ends, whichever topics it follows: its client reconnects without this one.
-   */
-  readonly deleted?: string;
 }
 
 export interface StreamRequest {
@@ -99,33 +92,43 @@ export class TopicHub {
    * several objects.
    */
   stream(request: StreamRequest): Observable<Buffer> {
-    const { topics } = request;
+    const { topics, lifetimeMs } = request;
     const form = request.snapshotForm ?? 'full';
     const emit = (request.cursor ?? topics.length > 1) ? this.withCursor(topics) : bytesOnly;
-    return new Observable<Buffer>((subscriber) => {
-      // The topic streams feed this subscriber directly; their teardown joins its own.
-      for (const topic of topics) {
-        const deleted = () => {
-          if (topic.deleted !== undefined) subscriber.next(Buffer.from(topic.deleted));
-          subscriber.complete();
-        };
-        topicStream(this.deps, topic.topic, topic.after, form, emit, deleted).subscribe(subscriber);
+    return new Observable<Buffer>((subscriber) => this.connect(subscriber, topics, form, emit, lifetimeMs));
+  }
+
+  /**
+   * Follows `topics` for `subscriber` and enrolls it for heartbeats and its lifetime; returns its
+   * teardown. A method of its own so that the teardown, kept as long as the connection is open,
+   * holds only what it needs (not the request).
+   */
+  private connect(
+    subscriber: Subscriber<Buffer>,
+    topics: readonly TopicPosition[],
+    form: SnapshotForm,
+    emit: Emit,
+    lifetimeMs: number,
+  ): () => void {
+    // The topic streams feed this subscriber directly; their teardown joins its own.
+    // Sized once: a first push would make room for 16.
+    const followed = new Array<Subscription>(topics.length);
+    for (let i = 0; i < topics.length; i++) followed[i] = followTopic(this.deps, topics[i]!, form, emit, subscriber);
+    const slot = this.slots[this.nextSlot++ % this.slots.length]!;
+    slot.add(subscriber);
+    this.open++;
+    this.heartbeat ??= setInterval(this.beat, this.options.heartbeatMs / this.slots.length);
+    const deadline = this.expireAt(subscriber, lifetimeMs);
+    return () => {
+      for (const stream of followed) stream.unsubscribe();
+      this.expiries.get(deadline)?.delete(subscriber);
+      slot.delete(subscriber);
+      if (--this.open === 0) {
+        clearInterval(this.heartbeat);
+        clearInterval(this.reaper);
+        this.heartbeat = this.reaper = undefined;
       }
-      const slot = this.slots[this.nextSlot++ % this.slots.length]!;
-      slot.add(subscriber);
-      this.open++;
-      this.heartbeat ??= setInterval(this.beat, this.options.heartbeatMs / this.slots.length);
-      const deadline = this.expireAt(subscriber, request.lifetimeMs);
-      return () => {
-        this.expiries.get(deadline)?.delete(subscriber);
-        slot.delete(subscriber);
-        if (--this.open === 0) {
-          clearInterval(this.heartbeat);
-          clearInterval(this.reaper);
-          this.heartbeat = this.reaper = undefined;
-        }
-      };
-    });
+    };
   }
 
   /**
@@ -162,7 +165,7 @@ export class TopicHub {
    * For a multi-topic stream: each chunk followed by the cursor of where every topic stands, in
    * one write; a snapshot frame, shared by every subscriber, is written as it is, then the cursor.
    */
-  private withCursor(topics: readonly TopicPosition[]): Emit<Buffer> {
+  private withCursor(topics: readonly TopicPosition[]): Emit {
     const labels = new Map(topics.map((t) => [t.topic, t.label]));
     const positions = new Map<string, EventId>();
     for (const t of topics) if (typeof t.after === 'object') positions.set(t.label, t.after);
@@ -199,4 +202,4 @@ export class TopicHub {
 }
 
 /** A single-topic stream writes each chunk's bytes as they are. */
-const bytesOnly: Emit<Buffer> = (chunk, to) => to.next(chunk.bytes);
+const bytesOnly: Emit = (chunk, to) => to.next(chunk.bytes);

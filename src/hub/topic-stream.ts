@@ -1,10 +1,10 @@
-import { Observable } from 'rxjs/internal/Observable';
-import { Subscriber } from 'rxjs/internal/Subscriber';
+import type { Subscriber, Subscription } from 'rxjs';
 import type { BusEvent, EventBus } from '../bus/event-bus.js';
 import { StorageUnavailableError } from '../bus/unavailable-error.js';
 import type { EventId } from '../protocol/event-id.js';
 import { nextStep } from '../protocol/resume.js';
 import type { SnapshotForm, SnapshotSource } from './frame-codec.js';
+import { LeanSubscriber } from './lean-subscriber.js';
 import type { SnapshotFrames } from './snapshot-frames.js';
 import { type Chunk, cutChunk, type Topic } from './topic.js';
 
@@ -25,39 +25,51 @@ const RETRY_MS = 500;
 export type StartAt = EventId | 'snapshot' | 'live';
 
 /** Passes a chunk on to the connection (its bytes, and on a multi-topic stream its cursor). */
-export type Emit<T> = (chunk: Chunk, to: Subscriber<T>) => void;
+export type Emit = (chunk: Chunk, to: Subscriber<Buffer>) => void;
 
 /**
- * `resume ++ live` for one topic: every event after `after`, in order, then live events, with
- * no gap and no duplicate. It registers for live events first and buffers them, reads the
- * history (or a snapshot when `after` cannot be resumed from), then flushes the
- * buffer, dropping what was already sent. A live chunk that does not follow what was sent —
- * a new epoch, or a gap — sends the subscriber through the same resync instead of skipping.
+ * Follows one topic for `subscriber`: `resume ++ live`, every event after `position.after`, in
+ * order, then live events, with no gap and no duplicate. It registers for live events first and
+ * buffers them, reads the history (or a snapshot when `after` cannot be resumed from), then
+ * flushes the buffer, dropping what was already sent. A live chunk that does not follow what was
+ * sent — a new epoch, or a gap — sends the subscriber through the same resync instead of
+ * skipping. A deleted topic ends `subscriber` (after `position.deleted`, if any). Unsubscribing
+ * the returned subscription leaves the topic (removed with its last subscriber).
  */
-export function topicStream<T>(
+export function followTopic(
   deps: TopicStreamDeps,
-  name: string,
-  after: StartAt,
+  position: TopicFollow,
   /** The form of any snapshot it sends, at the start or after a resync. */
   form: SnapshotForm,
-  emit: Emit<T>,
-  /** The topic was deleted: called instead of delivering anything more (the caller ends the stream). */
-  onDeleted: () => void,
-): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    const topic = deps.acquire(name);
-    const stream = new ResumingStream(deps, topic, form, subscriber, emit, onDeleted);
-    topic.sink.asObservable().subscribe(stream);
-    stream.sync(after);
-    return () => {
-      stream.unsubscribe();
-      deps.release(topic);
-    };
-  });
+  emit: Emit,
+  subscriber: Subscriber<Buffer>,
+): Subscription {
+  const topic = deps.acquire(position.topic);
+  topic.deletedFrame ??= position.deleted;
+  const stream = new ResumingStream(deps, topic, form, subscriber, emit);
+  topic.sink.asObservable().subscribe(stream);
+  stream.sync(position.after);
+  return stream;
 }
 
-/** The live subscriber of one connection to one topic (a class: thousands are open at once). */
-class ResumingStream<T> extends Subscriber<Chunk> {
+/** What to follow: a topic, from where, and what a connection is told if it is deleted. */
+export interface TopicFollow {
+  readonly topic: string;
+  /** Resume after this id, start with a snapshot, or with the next live event. */
+  readonly after: StartAt;
+  /**
+   * Written last when the topic is deleted (the route's `event: deleted` frame). The whole
+   * connection then ends, whichever topics it follows: its client reconnects without this one.
+   * The same for every follower of a topic: the topic keeps the first one given.
+   */
+  readonly deleted?: string;
+}
+
+/**
+ * The live subscriber of one connection to one topic (a class: thousands are open at once; lean:
+ * its one finalizer, the sink's registration, needs no array).
+ */
+class ResumingStream extends LeanSubscriber<Chunk> {
   /** Where this subscriber stands (a `Position` for the resume rule). */
   epoch = '';
   /** Offset of the last event sent to this subscriber. */
@@ -69,11 +81,17 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     private readonly deps: TopicStreamDeps,
     private readonly topic: Topic,
     private readonly form: SnapshotForm,
-    private readonly subscriber: Subscriber<T>,
-    private readonly emit: Emit<T>,
-    private readonly onDeleted: () => void,
+    private readonly subscriber: Subscriber<Buffer>,
+    private readonly emit: Emit,
   ) {
     super();
+  }
+
+  /** Leaves the sink, then the topic: removed when this was its last subscriber. */
+  override unsubscribe(): void {
+    if (this.closed) return;
+    super.unsubscribe();
+    this.deps.release(this.topic);
   }
 
   /** The topic's name (what the bus and the snapshot source know it by). */
@@ -86,6 +104,13 @@ class ResumingStream<T> extends Subscriber<Chunk> {
     // read would only find the topic gone.
     if (chunk.deleted) this.onDeleted();
     else this.onLive(chunk);
+  }
+
+  private onDeleted(): void {
+    const { subscriber } = this;
+    const frame = this.topic.deletedFrame;
+    if (frame !== undefined) subscriber.next(Buffer.from(frame));
+    subscriber.complete();
   }
 
   private onLive(chunk: Chunk): void {

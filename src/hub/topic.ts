@@ -65,6 +65,11 @@ export class Topic {
   private deleting = false;
   /** The deletion was passed on: the hub gives new subscribers a new Topic. */
   deleted = false;
+  /**
+   * What a follower is told when the topic is deleted (TopicFollow.deleted): the same for every
+   * follower, so kept here once rather than by each connection.
+   */
+  deletedFrame: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   /**
    * History read by resuming subscribers, encoded once per range (epoch, first and last offset:

@@ -3,8 +3,8 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Observable } from 'rxjs';
-import { Subscriber } from 'rxjs/internal/Subscriber';
 import { toErrorBody } from '../errors.js';
+import { LeanSubscriber } from '../../hub/lean-subscriber.js';
 import { isSnapshotFrame } from '../../hub/snapshot-frames.js';
 import { errorFrame, retryFrame, withRetry } from '../../protocol/sse-frames.js';
 import { CHUNK_TAIL, chunkHead, framedChunk, LAST_CHUNK, takeChunkFraming } from './chunk-framing.js';
@@ -93,8 +93,11 @@ interface SnapshotWrite {
 /** How much of a chunk is read as text to put the `retry:` hint in: a snapshot may be megabytes. */
 const HINT_SCAN_BYTES = 4096;
 
-/** The subscriber that writes a stream's bytes to one response (a class: thousands are open at once). */
-class SseWriter extends Subscriber<Buffer> {
+/**
+ * The subscriber that writes a stream's bytes to one response (a class: thousands are open at
+ * once; lean: its one finalizer, the hub's teardown, needs no array).
+ */
+class SseWriter extends LeanSubscriber<Buffer> {
   /** Until the first block with data is written: it carries the `retry:` hint. */
   private retryPending = true;
   /** Set while a snapshot is being written. */
