@@ -109,13 +109,15 @@ export async function registerLimits(
       await counters.forgive(`auth-failures:${request.ip}`).catch(() => undefined);
     },
     openStream(request, reply) {
-      const open = streams.get(request.ip) ?? 0;
+      const { ip } = request;
+      const open = streams.get(ip) ?? 0;
       if (open >= config.maxStreamsPerIp) return false;
-      streams.set(request.ip, open + 1);
-      reply.raw.once('close', () => {
-        const left = (streams.get(request.ip) ?? 1) - 1;
-        if (left > 0) streams.set(request.ip, left);
-        else streams.delete(request.ip);
+      streams.set(ip, open + 1);
+      // Kept as long as the stream is open: the address only, and `on` (a response closes once).
+      reply.raw.on('close', () => {
+        const left = (streams.get(ip) ?? 1) - 1;
+        if (left > 0) streams.set(ip, left);
+        else streams.delete(ip);
       });
       return true;
     },

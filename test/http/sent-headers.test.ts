@@ -1,5 +1,7 @@
-import type { ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { shareSentHeaders } from '../../src/http/sse/sent-headers.js';
 import { SseClient } from '../support/sse-client.js';
 import { startServer, streaming, type TestServer } from '../support/server.js';
 
@@ -39,5 +41,62 @@ describe("a stream's sent headers", () => {
     expect(Object.isFrozen(headerDictionary(first!))).toBe(true);
     expect(() => first!.setHeader('x-late', '1')).toThrow(/after they are sent/);
     for (const client of clients) client.close();
+  });
+});
+
+describe('shareSentHeaders', () => {
+  /** A response with `headers` set and (unless `send` is false) sent; no socket needed for that. */
+  function response(headers: Record<string, string | number | string[]>, send = true): ServerResponse {
+    const res = new ServerResponse(new IncomingMessage(new Socket()));
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    if (send) res.writeHead(200);
+    return res;
+  }
+  const sent = { 'Content-Type': 'text/event-stream', 'X-Unique-To-This-Test': 'shared', 'X-N': 1 };
+
+  it('shares one set between responses whose names, spellings and values all match', () => {
+    const [a, b] = [response(sent), response(sent)];
+    shareSentHeaders(a);
+    shareSentHeaders(b);
+    expect(headerDictionary(b)).toBe(headerDictionary(a));
+    expect(b.getHeaders()).toEqual({
+      'content-type': 'text/event-stream',
+      'x-unique-to-this-test': 'shared',
+      'x-n': 1,
+    });
+  });
+
+  it('keeps apart a set with another value, another spelling, a missing or an extra header', () => {
+    const first = response(sent);
+    shareSentHeaders(first);
+    const sets: Record<string, string | number>[] = [
+      { ...sent, 'X-N': 2 },
+      { ...sent, 'X-N': '1' },
+      { 'Content-Type': 'text/event-stream', 'x-unique-to-this-test': 'shared', 'X-N': 1 },
+      { 'Content-Type': 'text/event-stream', 'X-Unique-To-This-Test': 'shared' },
+      { ...sent, 'X-More': 'yes' },
+    ];
+    const others = sets.map((headers) => response(headers));
+    for (const res of others) {
+      shareSentHeaders(res);
+      expect(headerDictionary(res)).not.toBe(headerDictionary(first));
+    }
+    // Each became a set of its own, shared with the next response that sends it.
+    const again = response({ ...sent, 'X-More': 'yes' });
+    shareSentHeaders(again);
+    expect(headerDictionary(again)).toBe(headerDictionary(others[4]!));
+  });
+
+  it('leaves alone a response whose headers are not sent yet, or that holds a list value', () => {
+    const unsent = response(sent, false);
+    shareSentHeaders(unsent);
+    expect(Object.isFrozen(headerDictionary(unsent))).toBe(false);
+    unsent.setHeader('X-Late', 'still possible');
+    const cookies = { ...sent, 'Set-Cookie': ['a=1', 'b=2'] };
+    const [c, d] = [response(cookies), response(cookies)];
+    shareSentHeaders(c);
+    shareSentHeaders(d);
+    expect(headerDictionary(d)).not.toBe(headerDictionary(c));
+    expect(Object.isFrozen(headerDictionary(c))).toBe(false);
   });
 });

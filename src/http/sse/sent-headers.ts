@@ -17,37 +17,41 @@ const OUT_HEADERS = Object.getOwnPropertySymbols(new OutgoingMessage()).find((s)
 
 type HeaderDictionary = Record<string, [name: string, value: unknown]>;
 
+/** A header set kept for sharing, with its names listed to compare a response's against. */
+interface SharedSet {
+  readonly headers: Readonly<HeaderDictionary>;
+  readonly keys: readonly string[];
+}
+
 /** Distinct header sets kept: a route's streams send one, so this many only if headers vary per request. */
 const MAX_SETS = 32;
-const sets = new Map<string, Readonly<HeaderDictionary>>();
+const sets: SharedSet[] = [];
 
 /** Points `res`, whose headers are sent, at the shared copy of its header set (its own dropped). */
 export function shareSentHeaders(res: ServerResponse): void {
   if (!OUT_HEADERS || !res.headersSent) return;
-  const own = (res as unknown as Record<symbol, HeaderDictionary | null | undefined>)[OUT_HEADERS];
+  const slots = res as unknown as Record<symbol, Readonly<HeaderDictionary> | null | undefined>;
+  const own = slots[OUT_HEADERS];
   if (!own) return;
-  const key = keyOf(own);
-  if (key === undefined) return;
-  let shared = sets.get(key);
-  if (!shared) {
-    if (sets.size >= MAX_SETS) return; // headers that vary per request: each response keeps its own
-    for (const name in own) Object.freeze(own[name]);
-    shared = Object.freeze(own);
-    sets.set(key, shared);
+  // Compared entry by entry, not through a key built per response: this runs on every reconnect.
+  const keys = Object.keys(own);
+  const shared = sets.find((set) => sameHeaders(own, keys, set));
+  if (shared) {
+    slots[OUT_HEADERS] = shared.headers;
+    return;
   }
-  (res as unknown as Record<symbol, Readonly<HeaderDictionary>>)[OUT_HEADERS] = shared;
+  // A list value (`Set-Cookie`) is not worth sharing, nor are headers that vary per request.
+  if (sets.length >= MAX_SETS || keys.some((key) => typeof own[key]![1] === 'object')) return;
+  for (const key of keys) Object.freeze(own[key]);
+  sets.push({ headers: Object.freeze(own), keys });
 }
 
-/**
- * The set as one string, or undefined when a value is a list (`Set-Cookie`): not worth sharing.
- * Unambiguous: a name holds no `:` and a value no line break (Node refuses both).
- */
-function keyOf(headers: HeaderDictionary): string | undefined {
-  let key = '';
-  for (const name in headers) {
-    const [original, value] = headers[name]!;
-    if (typeof value === 'object') return undefined;
-    key += `${original}:${typeof value}:${String(value)}\n`;
+function sameHeaders(own: Readonly<HeaderDictionary>, keys: readonly string[], set: SharedSet): boolean {
+  if (keys.length !== set.keys.length) return false;
+  for (const key of set.keys) {
+    const mine = own[key];
+    const theirs = set.headers[key]!;
+    if (mine === undefined || mine[0] !== theirs[0] || mine[1] !== theirs[1]) return false;
   }
-  return key;
+  return true;
 }
