@@ -5,6 +5,7 @@ import type { Backend } from '../../src/backends/backend.js';
 import { memoryBackend } from '../../src/backends/memory/memory-backend.js';
 import { RedisBus } from '../../src/backends/redis/redis-bus.js';
 import { RedisContext } from '../../src/backends/redis/redis-context.js';
+import { RedisSeatStore } from '../../src/backends/redis/redis-seat-store.js';
 import { busScripts } from '../../src/backends/redis/scripts.js';
 import type { BusEvent, History } from '../../src/bus/event-bus.js';
 import { SeatError } from '../../src/seats/seat-error.js';
@@ -288,6 +289,47 @@ describe.skipIf(!enabled)('Redis', () => {
     } finally {
       monitor.disconnect();
       redis.disconnect();
+    }
+  });
+
+  it('reads history, heads and maps on a connection of their own: a mutation queued ahead holds none up', async () => {
+    const prefix = suite.prefix('reader');
+    const [client, reader, subscriber] = [new Redis(suite.url), new Redis(suite.url), new Redis(suite.url)];
+    const ctx = new RedisContext(client, prefix, 1000, false, reader);
+    const bus = new RedisBus(ctx, subscriber);
+    const store = new RedisSeatStore(ctx, bus);
+    const topic = scheduleTopic(7);
+    try {
+      await store.createSchedule(7, { rows: 1, seatsPerRow: 4 });
+      const held = await store.hold({
+        scheduleId: 7,
+        userId: 'u',
+        seatIds: [2],
+        now: Date.now(),
+        ttlMs: 60_000,
+        maxPerUser: 0,
+      });
+      // The command connection waits on a list that never fills: what is sent on it after queues.
+      void client.blpop(`${prefix}never`, 0).catch(() => undefined);
+      let holdSettled = false;
+      const hold = { scheduleId: 7, userId: 'u', seatIds: [3], now: Date.now(), ttlMs: 60_000, maxPerUser: 0 };
+      const queued = store.hold(hold).finally(() => (holdSettled = true));
+      expect(await store.exists(7)).toBe(true);
+      expect((await store.state(7)).seats.map((seat) => seat.status)).toEqual([
+        'AVAILABLE',
+        'HELD',
+        'AVAILABLE',
+        'AVAILABLE',
+      ]);
+      expect(await bus.head(topic)).toEqual(held.eventId);
+      const history = await bus.readAfter(topic, { offset: 0, epoch: held.eventId.epoch });
+      expect(history.kind === 'events' && history.events.map((event) => event.offset)).toEqual([1]);
+      // All of that answered while the hold queued behind the blocked command is still waiting.
+      expect(holdSettled).toBe(false);
+      await expect(queued).rejects.toThrow();
+    } finally {
+      await bus.close();
+      for (const connection of [client, reader, subscriber]) connection.disconnect();
     }
   });
 

@@ -22,7 +22,8 @@ const redisOptions: RedisOptions = {
  * Many instances as one, on one Redis or a Redis Cluster (sharded pub/sub). The
  * command connection never queues while disconnected, so a request that got 503 is never applied
  * later; the subscriber connection does queue (subscriptions) and ioredis re-subscribes after a
- * reconnect.
+ * reconnect. Bulk reads (history, heads, seat maps) have a connection of their own
+ * (RedisContext.reader), so a reconnect storm's thousands of them do not hold up a hold.
  */
 export async function redisBackend(
   config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisKeyPrefix' | 'replayLimit'>,
@@ -31,19 +32,18 @@ export async function redisBackend(
   const where = sharded
     ? `the Redis Cluster at ${config.redisClusterNodes!.join(',')}`
     : `Redis at ${redact(config.redisUrl ?? DEFAULT_URL)}`;
-  const [client, subscriber] = sharded
+  const [client, reader, subscriber] = sharded
     ? clusterClients(config.redisClusterNodes!)
     : redisClients(config.redisUrl ?? DEFAULT_URL);
+  const connections = [client, reader, subscriber];
   // Errors surface through commands (503) and readiness; without listeners ioredis would log each.
-  client.on('error', () => undefined);
-  subscriber.on('error', () => undefined);
-  const ctx = new RedisContext(client, config.redisKeyPrefix, config.replayLimit, sharded);
+  for (const connection of connections) connection.on('error', () => undefined);
+  const ctx = new RedisContext(client, config.redisKeyPrefix, config.replayLimit, sharded, reader);
   try {
-    await Promise.all([client.connect(), subscriber.connect()]);
+    await Promise.all(connections.map((connection) => connection.connect()));
     await ctx.refresh();
   } catch (error) {
-    client.disconnect();
-    subscriber.disconnect();
+    for (const connection of connections) connection.disconnect();
     throw new Error(`cannot reach ${where}: ${(error as Error).message}`);
   }
   const bus = new RedisBus(ctx, subscriber);
@@ -57,29 +57,31 @@ export async function redisBackend(
     // A ping with a deadline: a hung Redis keeps its socket open but is not ready.
     isReady: async () => {
       try {
-        return (await client.ping()) === 'PONG';
+        const answers = await Promise.all([client.ping(), reader.ping()]);
+        return answers.every((answer) => answer === 'PONG');
       } catch {
         return false;
       }
     },
     close: async () => {
       await bus.close();
-      client.disconnect();
-      subscriber.disconnect();
+      for (const connection of connections) connection.disconnect();
     },
   };
 }
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
-function redisClients(url: string): [Redis, Redis] {
+/** The command connection, the reads' connection (RedisContext.reader) and the subscriber. */
+function redisClients(url: string): [Redis, Redis, Redis] {
   return [
+    new Redis(url, { ...redisOptions, enableOfflineQueue: false }),
     new Redis(url, { ...redisOptions, enableOfflineQueue: false }),
     new Redis(url, { ...redisOptions, commandTimeout: undefined, enableOfflineQueue: true }),
   ];
 }
 
-function clusterClients(nodes: string[]): [Cluster, Cluster] {
+function clusterClients(nodes: string[]): [Cluster, Cluster, Cluster] {
   const seeds = nodes.map((node) => {
     const [host, port] = node.split(':') as [string, string];
     return { host, port: Number(port) };
@@ -87,6 +89,7 @@ function clusterClients(nodes: string[]): [Cluster, Cluster] {
   const { retryStrategy, lazyConnect, ...nodeOptions } = redisOptions;
   const options = { lazyConnect, clusterRetryStrategy: retryStrategy, redisOptions: nodeOptions };
   return [
+    new Cluster(seeds, { ...options, enableOfflineQueue: false }),
     new Cluster(seeds, { ...options, enableOfflineQueue: false }),
     // One subscriber connection per shard: SSUBSCRIBE goes to the shard that owns the channel's slot.
     new Cluster(seeds, {

@@ -44,6 +44,8 @@ export class RedisBus implements EventBus {
   private readonly live = new Map<string, LiveTopic>();
   private readonly byChannel = new Map<string, string>();
   private readonly scripts: Scripts;
+  /** The same scripts on the reads' connection (RedisContext.reader): history and heads. */
+  private readonly readScripts: Scripts;
   /** Reads not yet sent, by position (`offset@epoch topic`): every caller until the send shares one. */
   private readonly reads = new Map<string, PendingRead>();
   /** Positions whose read is out: a new read of one waits for it (at most one out per position). */
@@ -53,8 +55,9 @@ export class RedisBus implements EventBus {
     private readonly ctx: RedisContext,
     private readonly subscriber: Redis | Cluster,
   ) {
-    for (const [name, script] of Object.entries(busScripts())) ctx.client.defineCommand(name, script);
+    ctx.define(busScripts());
     this.scripts = ctx.client as unknown as Scripts;
+    this.readScripts = ctx.reader as unknown as Scripts;
     subscriber.on(ctx.sharded ? 'smessage' : 'message', (channel: string, message: string) =>
       this.onMessage(channel, message),
     );
@@ -142,7 +145,7 @@ export class RedisBus implements EventBus {
   private async readStream(topic: string, after: EventId): Promise<History> {
     const keys = topicKeys(this.ctx.prefix, topic);
     const reply = await this.ctx.run(() =>
-      this.scripts.busReadAfter(keys.meta, keys.stream, ...this.ctx.epochArgs(), after.offset, after.epoch),
+      this.readScripts.busReadAfter(keys.meta, keys.stream, ...this.ctx.epochArgs(), after.offset, after.epoch),
     );
     if (reply.length === 0) return UNAVAILABLE;
     return { kind: 'events', events: toEvents(topic, reply) };
@@ -150,7 +153,7 @@ export class RedisBus implements EventBus {
 
   async head(topic: string): Promise<EventId> {
     const keys = topicKeys(this.ctx.prefix, topic);
-    const [offset, epoch] = await this.ctx.run(() => this.scripts.busHead(keys.meta, ...this.ctx.epochArgs()));
+    const [offset, epoch] = await this.ctx.run(() => this.readScripts.busHead(keys.meta, ...this.ctx.epochArgs()));
     return { offset: Number(offset), epoch };
   }
 

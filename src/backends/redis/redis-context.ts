@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { newEpoch } from '../../bus/event-bus.js';
 import { StorageUnavailableError } from '../../bus/unavailable-error.js';
+import type { ScriptDefinition } from './scripts.js';
 
 /** A command answers within this long (else 503), whether Redis is down or hung. */
 export const COMMAND_TIMEOUT_MS = 1_000;
@@ -31,14 +32,31 @@ export function topicKeys(prefix: string, topic: string) {
 export class RedisContext {
   durable = false;
 
+  /**
+   * The connection for the reads a reconnect storm or a map reader makes by the thousand
+   * (history, heads, whether a schedule exists, seat maps): on a connection of their own, a
+   * mutation never waits behind them in one connection's queue of replies. `client` when not given.
+   */
+  readonly reader: Redis | Cluster;
+
   constructor(
+    /** The connection for mutations (and everything not a bulk read). */
     readonly client: Redis | Cluster,
     readonly prefix: string,
     readonly replayLimit: number,
     /** Redis Cluster: events go out with SPUBLISH (sharded pub/sub), else PUBLISH. */
     readonly sharded: boolean,
+    reader?: Redis | Cluster,
   ) {
+    this.reader = reader ?? client;
     client.on('ready', () => void this.refresh().catch(() => undefined));
+  }
+
+  /** Defines `scripts` as commands on both connections. */
+  define(scripts: Record<string, ScriptDefinition>): void {
+    for (const connection of new Set([this.client, this.reader])) {
+      for (const [name, script] of Object.entries(scripts)) connection.defineCommand(name, script);
+    }
   }
 
   async refresh(): Promise<void> {

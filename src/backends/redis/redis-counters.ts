@@ -12,7 +12,7 @@ export class RedisCounters implements WindowCounters {
   private readonly scripts: Scripts;
 
   constructor(private readonly ctx: RedisContext) {
-    for (const [name, script] of Object.entries(counterScripts())) ctx.client.defineCommand(name, script);
+    ctx.define(counterScripts());
     this.scripts = ctx.client as unknown as Scripts;
   }
 

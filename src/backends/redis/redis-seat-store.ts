@@ -65,7 +65,7 @@ export class RedisSeatStore implements SeatStore {
     this.client = ctx.client;
     this.holdsKey = `${ctx.prefix}schedules-with-holds`;
     this.schedulesKey = `${ctx.prefix}schedules`;
-    for (const [name, script] of Object.entries(seatScripts())) this.client.defineCommand(name, script);
+    ctx.define(seatScripts());
   }
 
   async createSchedule(scheduleId: number, layout: Layout): Promise<'created' | 'unchanged'> {
@@ -134,11 +134,11 @@ export class RedisSeatStore implements SeatStore {
 
   async exists(scheduleId: number): Promise<boolean> {
     const { meta } = topicKeys(this.ctx.prefix, scheduleTopic(scheduleId));
-    return (await this.ctx.run(() => this.client.hexists(meta, 'rows'))) === 1;
+    return (await this.ctx.run(() => this.ctx.reader.hexists(meta, 'rows'))) === 1;
   }
 
   async state(scheduleId: number): Promise<ScheduleState> {
-    const reply = (await this.call('seatState', scheduleId, Date.now(), 0)) as unknown as
+    const reply = (await this.callWith('seatState', scheduleId, Date.now(), 0, [], this.ctx.reader)) as unknown as
       | [string, string, number, string, string[]]
       | [];
     if (reply.length === 0) throw new SeatError('SCHEDULE_NOT_FOUND');
@@ -278,13 +278,15 @@ export class RedisSeatStore implements SeatStore {
     now: number,
     cooldownMs: number,
     args: readonly (string | number)[],
+    /** A seat map's read goes on the reads' connection (RedisContext.reader). */
+    connection: Redis | Cluster = this.client,
   ): Promise<unknown> {
     const topic = scheduleTopic(scheduleId);
     const { meta, stream, channel, base } = topicKeys(this.ctx.prefix, topic);
-    const run = (this.client as unknown as Record<string, Script>)[script]!;
+    const run = (connection as unknown as Record<string, Script>)[script]!;
     // One array, which ioredis flattens: too many arguments to spread into a call.
     return this.ctx.run(() =>
-      run.call(this.client, [
+      run.call(connection, [
         meta,
         stream,
         `${base}:seats`,
