@@ -22,8 +22,9 @@ const redisOptions: RedisOptions = {
  * Many instances as one, on one Redis or a Redis Cluster (sharded pub/sub). The
  * command connection never queues while disconnected, so a request that got 503 is never applied
  * later; the subscriber connection does queue (subscriptions) and ioredis re-subscribes after a
- * reconnect. Bulk reads (history, heads, seat maps) have a connection of their own
- * (RedisContext.reader), so a reconnect storm's thousands of them do not hold up a hold.
+ * reconnect. Bulk reads (history, heads, existence, seat maps) have a connection of their own
+ * (RedisContext.reader): ioredis answers a connection's commands in order, and a hold must not
+ * queue behind a reconnect storm's reads or a big map's reply.
  */
 export async function redisBackend(
   config: Pick<Config, 'redisUrl' | 'redisClusterNodes' | 'redisKeyPrefix' | 'replayLimit'>,
