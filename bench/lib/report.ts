@@ -212,6 +212,8 @@ export function markdown(report: Report): string {
           'over steady ms',
           'stay p99 before ms',
           'stay p99 during ms',
+          'stay p99 from change before/during ms',
+          'holds p99 before/during ms',
           'history reads',
         ],
         report.storm.map((r) => [
@@ -232,6 +234,8 @@ export function markdown(report: Report): string {
           fmt(r.excessCpuMs, 0),
           fmt(r.stayP99BeforeMs),
           fmt(r.stayP99DuringMs),
+          `${fmt(r.stayChangeP99BeforeMs)} / ${fmt(r.stayChangeP99DuringMs)}`,
+          `${fmt(r.holdP99BeforeMs)} / ${fmt(r.holdP99DuringMs)}`,
           r.historyReads === undefined ? '' : String(r.historyReads),
         ]),
       ),

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { busScripts } from '../../src/backends/redis/scripts.js';
 import { monitorRedis } from '../../test/support/redis-server.js';
-import type { Histogram } from './histogram.js';
+import { Histogram } from './histogram.js';
 import { cpuMicros } from './proc-stats.js';
 import type { ServerHandle } from './processes.js';
 import { post } from './publisher.js';
@@ -73,6 +73,15 @@ export interface StormResult {
   stayP99BeforeMs: number;
   stayP50DuringMs: number;
   stayP99DuringMs: number;
+  /**
+   * The stayers' delay from the change itself (arrival − the event's `timestamp`, when the server
+   * applied it): live delivery alone, without the time the hold request waited to be read.
+   */
+  stayChangeP99BeforeMs: number;
+  stayChangeP99DuringMs: number;
+  /** The holds' own latency (send → answer), by the same windows of send times. */
+  holdP99BeforeMs: number;
+  holdP99DuringMs: number;
   stayGaps: number;
   stayDuplicates: number;
   staySentinelMissing: number;
@@ -130,6 +139,17 @@ class SteadyPublisher {
     );
     this.inflight.add(request);
     void request.finally(() => this.inflight.delete(request));
+  }
+
+  /** Latency (send → answer, ms) of the requests sent within each window, one histogram per window. */
+  latencies(windows: [number, number][]): Histogram[] {
+    const histograms = windows.map(() => new Histogram());
+    for (const [offset, ackedAt] of this.acked) {
+      const sentAt = this.sent.get(offset)!;
+      for (const [w, [from, to]] of windows.entries())
+        if (sentAt >= from && sentAt < to) histograms[w]!.record((ackedAt - sentAt) / 1e6);
+    }
+    return histograms;
   }
 
   /** The highest offset acknowledged at or before `ns`. */
@@ -260,7 +280,7 @@ export async function storm(
     // The stayers have a worker of their own: a worker busy reconnecting storm clients would read
     // its stayers late, and their delay would be the client's, not the server's.
     const workers = Array.from({ length: pool.size }, (_, w) => w);
-    const stay = await pool.connect(to.port, new Array<number>(spec.stayers).fill(spec.schedule), 'stay', [0]);
+    const stay = await pool.connect(to.port, new Array<number>(spec.stayers).fill(spec.schedule), 'stay', [0], true);
     const go = await pool.connect(
       from.port,
       new Array<number>(spec.clients).fill(spec.schedule),
@@ -324,6 +344,8 @@ export async function storm(
     const stormWindowMs = (end - t0) / 1e6;
     const stormCpuMs = (cpu.at(end) - cpu.at(t0)) / 1e3;
     const [beforeDelay, duringDelay] = collected.stay as [Histogram, Histogram];
+    const [beforeChange, duringChange] = collected.stayFromChange as [Histogram, Histogram];
+    const [beforeHold, duringHold] = publisher.latencies(windows) as [Histogram, Histogram];
     const result: StormResult = {
       scenario: spec.scenario,
       server: servers.name,
@@ -351,6 +373,10 @@ export async function storm(
       stayP99BeforeMs: beforeDelay.quantile(0.99),
       stayP50DuringMs: duringDelay.quantile(0.5),
       stayP99DuringMs: duringDelay.quantile(0.99),
+      stayChangeP99BeforeMs: beforeChange.quantile(0.99),
+      stayChangeP99DuringMs: duringChange.quantile(0.99),
+      holdP99BeforeMs: beforeHold.quantile(0.99),
+      holdP99DuringMs: duringHold.quantile(0.99),
       windowNs: [t0, end],
       stayGaps: collected.stayGaps,
       stayDuplicates: collected.stayDuplicates,
@@ -377,7 +403,9 @@ export async function storm(
         `; gaps ${result.gaps}, duplicates ${result.duplicates}, failures ${result.failures}, ` +
         `listen overflows ${result.listenOverflows}; storm CPU ${result.stormCpuMs.toFixed(0)} ms ` +
         `(${result.excessCpuMs.toFixed(0)} over steady); stayers p99 ${ms(result.stayP99BeforeMs)} before, ` +
-        `${ms(result.stayP99DuringMs)} during` +
+        `${ms(result.stayP99DuringMs)} during (from the change ${ms(result.stayChangeP99BeforeMs)}, ` +
+        `${ms(result.stayChangeP99DuringMs)}); holds answered p99 ${ms(result.holdP99BeforeMs)}, ` +
+        `${ms(result.holdP99DuringMs)}` +
         (historyReads !== undefined ? `; ${historyReads} history reads` : '') +
         (publisher.failed > 0 ? `; failed holds by status (0: no answer) ${JSON.stringify(publisher.failures)}` : ''),
     );

@@ -12,7 +12,7 @@ import net from 'node:net';
 import { Histogram } from './histogram.js';
 
 export type WorkerRequest =
-  | { type: 'connect'; port: number; schedules: number[]; group?: string }
+  | { type: 'connect'; port: number; schedules: number[]; group?: string; timed?: boolean }
   | { type: 'reset' }
   | { type: 'progress' }
   | { type: 'collect'; published: Record<number, { first: number; times: number[] }> }
@@ -65,6 +65,8 @@ export type WorkerReply =
       clients: StormClient[];
       /** Delivery delay (arrival − send) of the stay group, one histogram per window of send times. */
       stay: number[][];
+      /** The same events' delay from the change (arrival − the event's `timestamp`), where recorded. */
+      stayFromChange: number[][];
       stayGaps: number;
       stayDuplicates: number;
       staySentinelMissing: number;
@@ -84,6 +86,11 @@ class Connection {
   duplicates = 0;
   /** Offsets received since the last reset, and when: [offset, ns, offset, ns, ...]. */
   log: number[] = [];
+  /**
+   * A timed connection's delay from each logged event's change (wall-clock arrival − its `timestamp`,
+   * set by the server when it applied the change), one per `log` pair (NaN: none in the event).
+   */
+  fromChange: number[] | null;
   closed = false;
   socket!: net.Socket;
   /** Reopen to this port when the connection closes (W6); null: stay closed. */
@@ -107,7 +114,10 @@ class Connection {
   constructor(
     readonly schedule: number,
     readonly group: string,
-  ) {}
+    timed: boolean,
+  ) {
+    this.fromChange = timed ? [] : null;
+  }
 
   /** Opens the stream (with `Last-Event-ID` when reopening); `onHeaders` hears whether it answered 200. */
   open(port: number, onHeaders: (ok: boolean) => void, lastId?: string): void {
@@ -221,8 +231,24 @@ class Connection {
       }
       this.received++;
       this.log.push(offset, at);
+      if (this.fromChange) this.fromChange.push(changeDelayMs(complete, i));
     }
   }
+}
+
+/** `"timestamp":"` followed by an ISO instant, as seat events carry it. */
+const TIMESTAMP = '"timestamp":"';
+
+/**
+ * Milliseconds since the change of the event whose block starts at `at` in `text`: now minus its
+ * `timestamp` (server and client share this machine's clock). NaN when its block has none.
+ */
+function changeDelayMs(text: string, at: number): number {
+  const blockEnd = text.indexOf('\n\n', at + 1);
+  const found = text.indexOf(TIMESTAMP, at);
+  if (found < 0 || (blockEnd >= 0 && found > blockEnd)) return Number.NaN;
+  const start = found + TIMESTAMP.length;
+  return Date.now() - Date.parse(text.slice(start, text.indexOf('"', start)));
 }
 
 let connections: Connection[] = [];
@@ -231,10 +257,11 @@ function connect(
   port: number,
   schedule: number,
   group: string,
+  timed: boolean,
 ): Promise<{ connection: Connection; ms: number; ok: boolean }> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
-    const connection = new Connection(schedule, group);
+    const connection = new Connection(schedule, group, timed);
     connection.open(port, (ok) => resolve({ connection, ms: Number(process.hrtime.bigint() - started) / 1e6, ok }));
   });
 }
@@ -295,7 +322,9 @@ process.on('message', async (message: WorkerRequest) => {
       // In waves, so the accept queue is not flooded.
       for (let i = 0; i < message.schedules.length; i += 200) {
         const wave = await Promise.all(
-          message.schedules.slice(i, i + 200).map((s) => connect(message.port, s, message.group ?? '')),
+          message.schedules
+            .slice(i, i + 200)
+            .map((s) => connect(message.port, s, message.group ?? '', message.timed === true)),
         );
         for (const { connection, ms, ok } of wave) {
           if (ok) connectMs.push(ms);
@@ -307,7 +336,10 @@ process.on('message', async (message: WorkerRequest) => {
       break;
     }
     case 'reset':
-      for (const c of connections) c.log = [];
+      for (const c of connections) {
+        c.log = [];
+        if (c.fromChange) c.fromChange = [];
+      }
       reply({ type: 'ok' });
       break;
     case 'progress': {
@@ -383,6 +415,7 @@ process.on('message', async (message: WorkerRequest) => {
       const { published, windows } = message;
       const clients: StormClient[] = [];
       const stay = windows.map(() => new Histogram());
+      const stayFromChange = windows.map(() => new Histogram());
       let stayGaps = 0;
       let stayDuplicates = 0;
       let staySentinelMissing = 0;
@@ -396,8 +429,12 @@ process.on('message', async (message: WorkerRequest) => {
         for (let i = 0; i < c.log.length; i += 2) {
           const sentNs = published.sent[c.log[i]! - published.first];
           if (sentNs === undefined) continue;
-          for (const [w, [from, to]] of windows.entries())
-            if (sentNs >= from && sentNs < to) stay[w]!.record((c.log[i + 1]! - sentNs) / 1e6);
+          const fromChange = c.fromChange?.[i / 2] ?? Number.NaN;
+          for (const [w, [from, to]] of windows.entries()) {
+            if (sentNs < from || sentNs >= to) continue;
+            stay[w]!.record((c.log[i + 1]! - sentNs) / 1e6);
+            if (!Number.isNaN(fromChange)) stayFromChange[w]!.record(fromChange);
+          }
         }
       }
       for (const c of connections) c.follow = null;
@@ -405,6 +442,7 @@ process.on('message', async (message: WorkerRequest) => {
         type: 'storm-collected',
         clients,
         stay: stay.map((h) => h.counts),
+        stayFromChange: stayFromChange.map((h) => h.counts),
         stayGaps,
         stayDuplicates,
         staySentinelMissing,

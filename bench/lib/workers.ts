@@ -23,18 +23,26 @@ export class SubscriberPool {
 
   /**
    * Opens one connection per entry of `schedules` (its schedule id), in `group` if named (W6),
-   * spread over the workers `on` names (default: all of them).
+   * spread over the workers `on` names (default: all of them); `timed` ones also record each
+   * event's delay from its change (stormCollect's `stayFromChange`).
    */
   async connect(
     port: number,
     schedules: number[],
     group?: string,
     on: readonly number[] = this.workers.map((_, w) => w),
+    timed = false,
   ): Promise<{ connectMs: number[]; failed: number }> {
     const parts = this.workers.map((_, w) =>
       on.includes(w) ? schedules.filter((_, i) => on[i % on.length] === w) : [],
     );
-    const replies = await this.all((w) => ({ type: 'connect', port, schedules: parts[w]!, ...(group && { group }) }));
+    const replies = await this.all((w) => ({
+      type: 'connect',
+      port,
+      schedules: parts[w]!,
+      ...(group && { group }),
+      ...(timed && { timed }),
+    }));
     return {
       connectMs: replies.flatMap((r) => (r.type === 'connected' ? r.connectMs : [])),
       failed: replies.reduce((n, r) => n + (r.type === 'connected' ? r.failed : 0), 0),
@@ -100,11 +108,15 @@ export class SubscriberPool {
     return sum;
   }
 
-  /** Each storm client's times and integrity, and the stay group's delivery delays per window of send times. */
+  /**
+   * Each storm client's times and integrity, and the stay group's delivery delays per window of
+   * send times: from the send, and from the change (timed connections).
+   */
   async stormCollect(storm: string, stay: string, published: StormPublished, windows: [number, number][]) {
     const replies = await this.all(() => ({ type: 'storm-collect', storm, stay, published, windows }));
     const clients: StormClient[] = [];
     const histograms = windows.map(() => new Histogram());
+    const fromChange = windows.map(() => new Histogram());
     let stayGaps = 0;
     let stayDuplicates = 0;
     let staySentinelMissing = 0;
@@ -112,11 +124,12 @@ export class SubscriberPool {
       if (r.type !== 'storm-collected') continue;
       clients.push(...r.clients);
       for (const [w, counts] of r.stay.entries()) histograms[w]!.merge(new Histogram(counts));
+      for (const [w, counts] of r.stayFromChange.entries()) fromChange[w]!.merge(new Histogram(counts));
       stayGaps += r.stayGaps;
       stayDuplicates += r.stayDuplicates;
       staySentinelMissing += r.staySentinelMissing;
     }
-    return { clients, stay: histograms, stayGaps, stayDuplicates, staySentinelMissing };
+    return { clients, stay: histograms, stayFromChange: fromChange, stayGaps, stayDuplicates, staySentinelMissing };
   }
 
   async close(): Promise<void> {
