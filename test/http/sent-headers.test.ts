@@ -1,5 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { getHeapSnapshot } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shareSentHeaders } from '../../src/http/sse/sent-headers.js';
 import { SseClient } from '../support/sse-client.js';
@@ -11,6 +12,34 @@ const EVENTS = '/api/schedules/1/seats/events';
 function headerDictionary(res: ServerResponse): unknown {
   const key = Object.getOwnPropertySymbols(res).find((s) => s.description === 'kOutHeaders');
   return key && (res as unknown as Record<symbol, unknown>)[key];
+}
+
+/** Node's copy of a response's header block, as written. */
+function headerBlock(res: ServerResponse): string {
+  return (res as unknown as { _header: string })._header;
+}
+
+/**
+ * How many string objects on the heap hold one of `texts` (a snapshot, taken after a full
+ * collection): equal strings are one value to JavaScript, so only the heap tells copies apart.
+ */
+async function liveCopies(texts: ReadonlySet<string>): Promise<number> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of getHeapSnapshot()) chunks.push(chunk as Buffer);
+  const snapshot = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const fields = snapshot.snapshot.meta.node_fields;
+  const [type, name] = [fields.indexOf('type'), fields.indexOf('name')];
+  const types = snapshot.snapshot.meta.node_types[0];
+  let copies = 0;
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+    if (types[snapshot.nodes[i + type]!]!.includes('string') && texts.has(snapshot.strings[snapshot.nodes[i + name]!]!))
+      copies++;
+  }
+  return copies;
 }
 
 describe("a stream's sent headers", () => {
@@ -40,6 +69,21 @@ describe("a stream's sent headers", () => {
     expect(headerDictionary(first!)).toBe(headerDictionary(second!));
     expect(Object.isFrozen(headerDictionary(first!))).toBe(true);
     expect(() => first!.setHeader('x-late', '1')).toThrow(/after they are sent/);
+    for (const client of clients) client.close();
+  });
+
+  it('keep one copy of the header block Node wrote for the streams of a second', async () => {
+    server = await startServer();
+    const responses: ServerResponse[] = [];
+    server.app.server.prependListener('request', (_request, response: ServerResponse) => responses.push(response));
+    const clients = await Promise.all([1, 2, 3, 4, 5].map(() => SseClient.connect(server!.url + EVENTS)));
+    await streaming(server, 1, 5);
+
+    // Blocks differ only by their Date: one copy per distinct text (two, if a second turned meanwhile).
+    const texts = new Set(responses.map(headerBlock));
+    expect(texts.size).toBeLessThanOrEqual(2);
+    expect([...texts][0]).toMatch(/^HTTP\/1\.1 200 OK\r\n.*content-type: text\/event-stream.*\r\ndate: /is);
+    expect(await liveCopies(texts)).toBe(texts.size);
     for (const client of clients) client.close();
   });
 });
