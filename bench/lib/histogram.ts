@@ -23,6 +23,13 @@ export class Histogram {
     this.count += other.count;
   }
 
+  /** How many values were recorded above `ms` (to the bucket: about 1 %). */
+  countAbove(ms: number): number {
+    let above = 0;
+    for (let i = BUCKETS - 1; i >= 0 && MIN_MS * GROWTH ** i > ms; i--) above += this.counts[i]!;
+    return above;
+  }
+
   /** The upper bound of the bucket holding quantile q (0..1), in ms. */
   quantile(q: number): number {
     if (this.count === 0) return NaN;

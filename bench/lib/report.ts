@@ -213,7 +213,7 @@ export function markdown(report: Report): string {
           'stay p99 before ms',
           'stay p99 during ms',
           'stay p99 from change before/during ms',
-          'holds p99 before/during ms',
+          'holds p99 before/during ms (> 200 ms)',
           'history reads',
         ],
         report.storm.map((r) => [
@@ -235,7 +235,7 @@ export function markdown(report: Report): string {
           fmt(r.stayP99BeforeMs),
           fmt(r.stayP99DuringMs),
           `${fmt(r.stayChangeP99BeforeMs)} / ${fmt(r.stayChangeP99DuringMs)}`,
-          `${fmt(r.holdP99BeforeMs)} / ${fmt(r.holdP99DuringMs)}`,
+          `${fmt(r.holdP99BeforeMs)} / ${fmt(r.holdP99DuringMs)} (${r.slowHoldsDuring})`,
           r.historyReads === undefined ? '' : String(r.historyReads),
         ]),
       ),

@@ -82,6 +82,9 @@ export interface StormResult {
   /** The holds' own latency (send → answer), by the same windows of send times. */
   holdP99BeforeMs: number;
   holdP99DuringMs: number;
+  /** Holds sent during the storm, and those of them answered after more than SLOW_HOLD_MS. */
+  holdsDuring: number;
+  slowHoldsDuring: number;
   stayGaps: number;
   stayDuplicates: number;
   staySentinelMissing: number;
@@ -91,6 +94,9 @@ export interface StormResult {
   historyReads?: number;
   failedRequests: number;
 }
+
+/** A hold answered later than this waited on something more than a busy turn (the accept queue, in practice). */
+const SLOW_HOLD_MS = 200;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => Number(process.hrtime.bigint());
@@ -377,6 +383,8 @@ export async function storm(
       stayChangeP99DuringMs: duringChange.quantile(0.99),
       holdP99BeforeMs: beforeHold.quantile(0.99),
       holdP99DuringMs: duringHold.quantile(0.99),
+      holdsDuring: duringHold.count,
+      slowHoldsDuring: duringHold.countAbove(SLOW_HOLD_MS),
       windowNs: [t0, end],
       stayGaps: collected.stayGaps,
       stayDuplicates: collected.stayDuplicates,
@@ -405,7 +413,7 @@ export async function storm(
         `(${result.excessCpuMs.toFixed(0)} over steady); stayers p99 ${ms(result.stayP99BeforeMs)} before, ` +
         `${ms(result.stayP99DuringMs)} during (from the change ${ms(result.stayChangeP99BeforeMs)}, ` +
         `${ms(result.stayChangeP99DuringMs)}); holds answered p99 ${ms(result.holdP99BeforeMs)}, ` +
-        `${ms(result.holdP99DuringMs)}` +
+        `${ms(result.holdP99DuringMs)} (${result.slowHoldsDuring} of ${result.holdsDuring} over ${SLOW_HOLD_MS} ms)` +
         (historyReads !== undefined ? `; ${historyReads} history reads` : '') +
         (publisher.failed > 0 ? `; failed holds by status (0: no answer) ${JSON.stringify(publisher.failures)}` : ''),
     );

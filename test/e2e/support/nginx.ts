@@ -55,15 +55,15 @@ export interface Nginx {
  *
  * Port 0: a free port, and another one if some other process binds it first. Any other port is
  * used as it is, failing with nginx's output if it is taken. `options.firstTry`: the port to try
- * first with port 0.
+ * first with port 0. `options.edit`: a change to the filled-in file (a benchmark's variant of it).
  */
 export async function startNginx(
   port: number,
   upstreams: [string, string],
-  options: { firstTry?: number; tls?: Certificate } = {},
+  options: { firstTry?: number; tls?: Certificate; edit?: (conf: string) => string } = {},
 ): Promise<Nginx> {
   if (!binary) throw new Error('nginx is not installed');
-  return onPort(port, (chosen) => launch(binary, chosen, upstreams, options.tls), options.firstTry);
+  return onPort(port, (chosen) => launch(binary, chosen, upstreams, options.tls, options.edit), options.firstTry);
 }
 
 /** What nginx logs when another process holds its port. */
@@ -74,6 +74,7 @@ async function launch(
   port: number,
   upstreams: [string, string],
   given: Certificate | undefined,
+  edit: (conf: string) => string = (conf) => conf,
 ): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'seatstream-nginx-'));
   chmodSync(dir, 0o755); // workers run as an unprivileged user when the master is root
@@ -83,14 +84,16 @@ async function launch(
   const tlsPort = await freePort();
   writeFileSync(
     join(dir, 'seatstream.conf'),
-    renderNginxConf({
-      SEATSTREAM_LISTEN: `127.0.0.1:${port}`,
-      SEATSTREAM_TLS_LISTEN: `127.0.0.1:${tlsPort}`,
-      SEATSTREAM_TLS_CERT: certificate.certFile,
-      SEATSTREAM_TLS_KEY: certificate.keyFile,
-      SEATSTREAM_1: upstreams[0],
-      SEATSTREAM_2: upstreams[1],
-    }),
+    edit(
+      renderNginxConf({
+        SEATSTREAM_LISTEN: `127.0.0.1:${port}`,
+        SEATSTREAM_TLS_LISTEN: `127.0.0.1:${tlsPort}`,
+        SEATSTREAM_TLS_CERT: certificate.certFile,
+        SEATSTREAM_TLS_KEY: certificate.keyFile,
+        SEATSTREAM_1: upstreams[0],
+        SEATSTREAM_2: upstreams[1],
+      }),
+    ),
   );
   writeFileSync(
     join(dir, 'nginx.conf'),
